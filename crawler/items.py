@@ -1,0 +1,101 @@
+"""The archive record: one `ArticleItem` per article, exported as one JSON line.
+
+The attribute docstrings are the schema documentation: README's schema table and
+`crawler/article.schema.json` are checked against them by `tests/test_schema.py`.
+Declaration order is the export order (Scrapy >= 2.18), so identity comes first,
+then content, then provenance, then `warnings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Image:
+    """An image shown with the article."""
+
+    url: str
+    """Absolute image URL as printed on the page."""
+    caption: str | None = None
+    """Caption text, verbatim (credit suffix included), or null."""
+
+
+@dataclass
+class Related:
+    """A 'Baca juga' (read also) link that was removed from the body."""
+
+    title: str
+    """Link text."""
+    url: str
+    """Absolute link URL."""
+
+
+@dataclass
+class ArticleItem:
+    """One archived article."""
+
+    id: str
+    """Stable id `<portal>:<article id>`, e.g. `antara_kaltim:63012`; independent of host, AMP and slug."""
+    portal: str
+    """Spider name of the portal, e.g. `antara_kaltim`."""
+    site_name: str
+    """Display name of the portal, e.g. `ANTARA News Kalimantan Timur`."""
+    url: str
+    """Canonical article URL on the portal's real host (https, desktop, no query), even when fetched from a mirror."""
+    fetched_url: str
+    """The URL actually fetched, e.g. `http://127.0.0.1:8000/amp/berita/63012/x?utm_source=rss`."""
+    title: str
+    """Headline, e.g. `Gubernur Kaltim terima audiensi BPJS Ketenagakerjaan`."""
+    published_at: str | None = None
+    """Publication time, ISO 8601 with offset, e.g. `2019-09-03T15:20:00+08:00`; the printed WIB/WITA/WIT label wins, else the portal's zone."""
+    published_at_raw: str | None = None
+    """The date text as printed on the page, e.g. `Selasa, 3 September 2019 15:20 WITA`."""
+    updated_at: str | None = None
+    """Last-modified time, ISO 8601 with offset, where the page states it; else null."""
+    section: str | None = None
+    """Category or rubric, e.g. `Kaltim`; null when the page names none."""
+    tags: list[str] = field(default_factory=list)
+    """Topic tags in page order, e.g. `["BPJS Ketenagakerjaan", "Isran Noor"]`."""
+    dateline: str | None = None
+    """Place of the dateline, e.g. `Samarinda` from `Samarinda (ANTARA) -`; null when absent."""
+    body: str = ""
+    """Article text, paragraphs separated by one blank line; without dateline prefix, credits, copyright, 'Baca juga' inserts, captions, ads, scripts and disclaimers."""
+    reporters: list[str] = field(default_factory=list)
+    """Names from `Pewarta` / `Reporter` / `Penulis` credits, as printed (initials stay initials), e.g. `["AHM"]`."""
+    editors: list[str] = field(default_factory=list)
+    """Names from `Editor` credits, e.g. `["Abdul Hakim Muhiddin"]`."""
+    translators: list[str] = field(default_factory=list)
+    """Names from `Penerjemah` / `Translator` credits."""
+    photographers: list[str] = field(default_factory=list)
+    """Names from `Fotografer` / `Foto` credits and from image caption credits such as `(ANTARA/Name)`."""
+    contributors: list[str] = field(default_factory=list)
+    """Names from a trailing credit inside the text, e.g. `["Ronny Dwikusuma Putra"]` from `(Ronny Dwikusuma Putra/Humas)`."""
+    credit_lines: list[str] = field(default_factory=list)
+    """Every credit text removed from the body, verbatim, in page order, e.g. `["(Ronny Dwikusuma Putra/Humas)", "Pewarta: AHM", "Editor : Abdul Hakim Muhiddin"]`."""
+    copyright: str | None = None
+    """The copyright line verbatim, e.g. `COPYRIGHT © ANTARA News Kalimantan Timur 2019`; null when the page has none."""
+    copyright_holder: str | None = None
+    """Holder named in the copyright line, e.g. `ANTARA News Kalimantan Timur`."""
+    copyright_year: int | None = None
+    """Year in the copyright line, e.g. `2019`."""
+    images: list[Image] = field(default_factory=list)
+    """Article images as objects `{url, caption}`."""
+    related: list[Related] = field(default_factory=list)
+    """'Baca juga' links removed from the body, as objects `{title, url}`."""
+    language: str = "id"
+    """Language code of the text, e.g. `id`."""
+    word_count: int = 0
+    """Number of whitespace-separated words in `body`."""
+    content_hash: str = ""
+    """sha256 (hex) of the normalised title and body; equal hashes mean no editorial change."""
+    layout: str = ""
+    """Template era (page object) that parsed the page, e.g. `antara/wrap-article-detail`."""
+    crawled_at: str = ""
+    """Time the page was fetched, ISO 8601 UTC, e.g. `2026-11-24T10:00:00+00:00`."""
+    warnings: list[str] = field(default_factory=list)
+    """What could not be parsed, as `<field>: <problem>`, e.g. `editors: credit block not found`; empty when clean."""
+    schema_version: int = SCHEMA_VERSION
+    """Version of this record layout; bumped on any incompatible change."""

@@ -1,0 +1,64 @@
+"""The page-object interface shared by every portal family.
+
+An article page object takes a response (live, from a fixture file or from a WARC record)
+and the portal definition, and returns either an `ArticleItem` or an explicit
+`NotAnArticle`. It never sees the spider, the settings or the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+    from crawler.items import ArticleItem
+    from crawler.portals import PortalDefinition
+
+
+@dataclass(frozen=True)
+class NotAnArticle:
+    """A page that holds no article (listing, photo/video index, soft 404, empty body)."""
+
+    reason: str
+    """Short slug for stats, e.g. `soft_404`, `no_body`, `photo_page`."""
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    """An article link found on a listing page, feed or sitemap."""
+
+    url: str
+    """Absolute URL as linked (any host, AMP or query string included)."""
+    published_at: datetime | None = None
+    """Publication time shown beside the link (timezone-aware), when there is one."""
+    title: str | None = None
+
+
+class ListingPage(Protocol):
+    def entries(self) -> list[ListingEntry]: ...
+
+    def next_page_url(self) -> str | None: ...
+
+
+class ListingPageFactory(Protocol):
+    def __call__(
+        self, response: TextResponse, portal: PortalDefinition, *, now: datetime | None = None
+    ) -> ListingPage: ...
+
+
+class ArticlePage(Protocol):
+    def to_item(self) -> ArticleItem | NotAnArticle: ...
+
+
+class ArticlePageFactory(Protocol):
+    def __call__(
+        self,
+        response: TextResponse,
+        portal: PortalDefinition,
+        *,
+        fetched_at: datetime | None = None,
+        strict: bool = False,
+    ) -> ArticlePage: ...
