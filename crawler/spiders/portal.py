@@ -1,0 +1,190 @@
+"""Portal spiders: one generated class per registry row; they discover and fetch, never parse.
+
+Discovery follows the portal definition: latest-article listings through their pager,
+feeds and sitemaps. Every article link, whatever its host (real host, alias, mirror),
+AMP prefix, slug or query string, is reduced to the portal's article id and fetched once,
+as the desktop page on the origin being crawled (`base_url`). Parsing is the page
+object's job (`portal.article_page`).
+
+Request meta keys (all namespaced):
+    archive_record_id: `<portal>:<article id>` of an article request.
+    archive_listing_page: 1-based page number of a listing request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.arguments import CrawlArguments
+from crawler.extract.feeds import parse_feed
+from crawler.items import ArticleItem
+from crawler.pages import ListingEntry, NotAnArticle
+from crawler.portals import PortalDefinition, load_registry
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawls one portal. Subclasses set `name` and `registry_portal`.
+
+    Settings: ARCHIVE_MAX_LISTING_PAGES, ARCHIVE_BACKFILL_MAX_LISTING_PAGES.
+    Stats: archive/discovery/{listing_pages,feeds,sitemaps,links,duplicate_links,
+    foreign_links,out_of_range}, archive/parse/{articles,not_an_article/<reason>,out_of_range}.
+    """
+
+    registry_portal: ClassVar[PortalDefinition]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        arguments = CrawlArguments.parse(
+            **{key: kwargs.pop(key) for key in ("base_url", "since", "until", "refresh") if key in kwargs}
+        )
+        super().__init__(*args, **kwargs)
+        self.arguments = arguments
+        self.refresh = arguments.refresh
+        self.real_portal = self.registry_portal
+        self.portal = self.real_portal.with_base_url(arguments.base_url or self.real_portal.base_url)
+        self.allowed_domains = [urlsplit(self.portal.base_url).hostname or self.portal.host]
+        self._zone = ZoneInfo(self.portal.timezone)
+        self._requested_ids: set[str] = set()
+
+    @classmethod
+    def validate_arguments(cls, **kwargs: Any) -> None:
+        """Raise `ArgumentError` for bad `-a` values before the crawl starts."""
+        CrawlArguments.parse(**{key: kwargs[key] for key in ("base_url", "since", "until", "refresh") if key in kwargs})
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for path in self.portal.listing_paths:
+            yield self._listing_request(self.portal.base_url + path, page=1, path=path)
+        for path in self.portal.feed_paths:
+            yield scrapy.Request(self.portal.base_url + path, callback=self.parse_feed)
+        for path in self.portal.sitemap_paths:
+            yield scrapy.Request(self.portal.base_url + path, callback=self.parse_sitemap)
+
+    # --- listings ------------------------------------------------------------
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            return
+        self._count("archive/discovery/listing_pages")
+        page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
+        entries = page.entries()
+        yield from self._article_requests(entries)
+        number = response.meta.get("archive_listing_page", 1)
+        if self._walk_on(entries, number):
+            next_url = page.next_page_url() or self.portal.pagination_template.format(
+                path=self.portal.base_url + response.meta["archive_listing"], page=number + 1
+            )
+            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=response.meta["archive_listing"])
+
+    def _walk_on(self, entries: list[ListingEntry], number: int) -> bool:
+        """Whether the next listing page can still hold articles we want."""
+        since = self.arguments.since
+        limit_name = "ARCHIVE_BACKFILL_MAX_LISTING_PAGES" if since else "ARCHIVE_MAX_LISTING_PAGES"
+        if not entries or number >= self.settings.getint(limit_name):
+            return False
+        dated = [self._local_day(e.published_at) for e in entries if e.published_at]
+        # Listing order is not a contract, so stop only when a whole page is older than `since`.
+        return since is None or not dated or max(dated) >= since
+
+    def _listing_request(self, url: str, *, page: int, path: str) -> scrapy.Request:
+        meta = {"archive_listing_page": page, "archive_listing": path}
+        return scrapy.Request(url, callback=self.parse_listing, meta=meta)
+
+    # --- feeds and sitemaps ----------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        self._count("archive/discovery/feeds")
+        yield from self._article_requests(parse_feed(response))
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        self._count("archive/discovery/sitemaps")
+        sitemap = Sitemap(response.body)
+        urls = [entry["loc"] for entry in sitemap if "loc" in entry]
+        if sitemap.type == "sitemapindex":
+            for url in urls:
+                yield scrapy.Request(self._on_origin(url), callback=self.parse_sitemap)
+            return
+        yield from self._article_requests(ListingEntry(url=url) for url in urls)
+
+    # --- articles ------------------------------------------------------------
+    def _article_requests(self, entries: Iterable[ListingEntry]) -> Iterable[scrapy.Request]:
+        for entry in entries:
+            request = self._article_request(entry)
+            if request is not None:
+                yield request
+
+    def _article_request(self, entry: ListingEntry) -> scrapy.Request | None:
+        record_id = self.portal.record_id(entry.url)
+        if record_id is None or not self._is_portal_url(entry.url):
+            self._count("archive/discovery/foreign_links")
+            return None
+        if entry.published_at and not self.arguments.in_range(self._local_day(entry.published_at)):
+            self._count("archive/discovery/out_of_range")
+            return None
+        if record_id in self._requested_ids:
+            self._count("archive/discovery/duplicate_links")
+            return None
+        self._requested_ids.add(record_id)
+        self._count("archive/discovery/links")
+        url = self.portal.base_url + (self.portal.desktop_path(entry.url) or "")
+        return scrapy.Request(url, callback=self.parse_article, meta={"archive_record_id": record_id}, priority=1)
+
+    def parse_article(self, response: Response) -> Iterable[ArticleItem]:
+        if not isinstance(response, TextResponse):
+            self._count("archive/parse/not_an_article/not_text")
+            return
+        result = self.real_portal.article_page(response, self.real_portal).to_item()
+        if isinstance(result, NotAnArticle):
+            self.logger.info("not an article (%s): %s", result.reason, response.url)
+            self._count(f"archive/parse/not_an_article/{result.reason}")
+            return
+        if not self._item_in_range(result):
+            self._count("archive/parse/out_of_range")
+            return
+        self._count("archive/parse/articles")
+        yield result
+
+    # --- helpers ---------------------------------------------------------------
+    def _item_in_range(self, item: ArticleItem) -> bool:
+        if (self.arguments.since is None and self.arguments.until is None) or not item.published_at:
+            return True
+        return self.arguments.in_range(datetime.fromisoformat(item.published_at).date())
+
+    def _local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self._zone).date()
+
+    def _is_portal_url(self, url: str) -> bool:
+        host = urlsplit(url).netloc.lower()
+        return not host or host == self.portal.host or self.real_portal.is_own_host(url)
+
+    def _on_origin(self, url: str) -> str:
+        """`url` (found on a page, maybe on the real host) moved onto the origin being crawled."""
+        if self._is_portal_url(url):
+            return self.portal.rebase(url, self.portal.base_url)
+        return url
+
+    def _count(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+
+
+def _spider_class(portal: PortalDefinition) -> type[PortalSpider]:
+    class_name = "".join(part.capitalize() for part in portal.name.split("_")) + "Spider"
+    attributes: dict[str, Any] = {
+        "name": portal.name,
+        "registry_portal": portal,
+        "__module__": __name__,  # Scrapy's spider loader only picks classes defined in this module
+        "__doc__": f"Archives {portal.site_name} ({portal.base_url}).",
+    }
+    if portal.custom_settings:
+        attributes["custom_settings"] = dict(portal.custom_settings)
+    return type(class_name, (PortalSpider,), attributes)
+
+
+for _portal in load_registry().values():
+    _cls = _spider_class(_portal)
+    globals()[_cls.__name__] = _cls
