@@ -1,0 +1,52 @@
+"""How one replica process is set up: the command-line options as one frozen object."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ReplicaConfig:
+    """Options of one replica.
+
+    Behaviour that later tests need (latency, fault injection from a seed, 429 with
+    Retry-After, robots Disallow, conditional requests, a changed template) belongs here as
+    new fields, each read by one small middleware or handler in `tests.replica.server`.
+    """
+
+    data: Path
+    """The data file; re-read when it changes."""
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0 picks a free port; the bound port is printed as stdout's first line."""
+    portal: str | None = None
+    """Serve the data as this portal (`antara_kalbar`), overriding the file's portal name."""
+    pagination: str | None = None
+    """Override the data file's pager form: `path` (`/terkini/2`) or `query` (`/terkini?page=2`)."""
+    page_size: int | None = None
+    """Override the data file's listing page size."""
+    access_log: Path | None = None
+    """JSON Lines file receiving one record per request (method, target, host, status, ...)."""
+
+
+def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
+    parser = argparse.ArgumentParser(prog="python -m tests.replica", description="Local replica of an ANTARA portal.")
+    parser.add_argument("--data", type=Path, required=True, help="data file (JSON), re-read when it changes")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only in tests)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (printed on stdout)")
+    parser.add_argument("--portal", help="serve as this portal, e.g. antara_kalbar")
+    parser.add_argument("--pagination", choices=("path", "query"), help="pager link form")
+    parser.add_argument("--page-size", type=int, help="entries per listing page")
+    parser.add_argument("--access-log", type=Path, help="JSON Lines request log")
+    args = parser.parse_args(argv)
+    return ReplicaConfig(
+        data=args.data,
+        host=args.host,
+        port=args.port,
+        portal=args.portal,
+        pagination=args.pagination,
+        page_size=args.page_size,
+        access_log=args.access_log,
+    )
