@@ -39,7 +39,9 @@ def fetch(replica: RunningReplica, path: str, method: str = "GET") -> tuple[int,
 
 def walk_listing(replica: RunningReplica, path: str = "/terkini") -> list[tuple[int, list[str]]]:
     """(page number, entry links) of every listing page reached through the pager's next link."""
-    pages, url, number = [], replica.base_url + path, 1
+    pages: list[tuple[int, list[str]]] = []
+    url: str | None = replica.base_url + path
+    number = 1
     while url and number < 100:
         with urllib.request.urlopen(url, timeout=10) as response:
             page = Selector(text=response.read().decode("utf-8"))
@@ -137,12 +139,9 @@ def test_rss_has_latest_twenty_with_utm_links_and_zoned_dates(kaltim_replica: Ru
     assert status == 200 and content_type.startswith("application/rss+xml") and len(items) == 20
     newest = DATA.newest_first[:20]
     for item, article in zip(items, newest, strict=True):
-        assert (
-            item.xpath("link/text()")
-            .get()
-            .endswith(f"/berita/{article.id}/{article.slug}?utm_source=rss&utm_medium=rss&utm_campaign=rss")
-        )
-        published = parsedate_to_datetime(item.xpath("pubDate/text()").get())
+        link = item.xpath("link/text()").get(default="")
+        assert link.endswith(f"/berita/{article.id}/{article.slug}?utm_source=rss&utm_medium=rss&utm_campaign=rss")
+        published = parsedate_to_datetime(item.xpath("pubDate/text()").get(default=""))
         assert published.isoformat() == expected_record(DATA, article)["published_at"]
 
 
@@ -181,10 +180,12 @@ def test_article_page_renders_its_data(kaltim_replica: RunningReplica, article_i
     assert page.css(f"{title_css}::text").get() == expected["title"]
     assert " ".join(page.css(f"{date_css}::text").getall()).strip() == expected["published_at_raw"]
     assert page.css('link[rel="canonical"]::attr(href)').get() == expected["url"]
-    flat = " ".join(page.xpath("string(//body)").get().split())
+    flat = " ".join(page.xpath("string(//body)").get(default="").split())
     for paragraph in expected["body"].split("\n\n"):
         assert paragraph in flat
-    credits = " ".join(page.css("p.text-muted.mt-2.small").xpath("string()").get().split())  # NBSP is whitespace too
+    credits = " ".join(
+        page.css("p.text-muted.mt-2.small").xpath("string()").get(default="").split()
+    )  # NBSP is whitespace too
     for line in expected["credit_lines"][1 if article.contributor else 0 :]:
         assert line in credits
     if expected["copyright"]:
@@ -201,7 +202,7 @@ def test_current_template_carries_json_ld_agreeing_with_the_text(
 ) -> None:
     expected = expected_record(DATA, ARTICLES[article_id])
     page = Selector(text=fetch(kaltim_replica, f"/berita/{article_id}")[2])
-    ld = json.loads(page.css('script[type="application/ld+json"]::text').get())
+    ld = json.loads(page.css('script[type="application/ld+json"]::text').get(default=""))
     assert ld["@type"] == "NewsArticle" and ld["headline"] == expected["title"]
     assert ld["datePublished"] == expected["published_at"] and ld.get("dateModified") == expected["updated_at"]
     authors = ld.get("author", [])
@@ -224,7 +225,7 @@ def test_old_article_is_served_in_the_current_template() -> None:
 
 def test_non_article_pages(kaltim_replica: RunningReplica) -> None:
     page = Selector(text=fetch(kaltim_replica, "/foto/91234/festival-erau-2025")[2])
-    assert "ANTARA FOTO/Ahmad Rifandi/rfd" in page.css(".foto-caption p::text").get()
+    assert "ANTARA FOTO/Ahmad Rifandi/rfd" in page.css(".foto-caption p::text").get(default="")
     assert not page.css(".wrap__article-detail-content")
     assert fetch(kaltim_replica, "/video/8812/whatever")[0] == 200
 
@@ -275,11 +276,17 @@ def test_broken_data_edit_keeps_serving_the_previous_data(
 def test_serves_another_region(replica_factory: Callable[..., RunningReplica]) -> None:
     replica = replica_factory(KALTIM_DATA, "--portal", "antara_kalbar")
     page = Selector(text=fetch(replica, "/berita/63012/x")[2])
-    assert page.css('link[rel="canonical"]::attr(href)').get().startswith("https://kalbar.antaranews.com/berita/63012/")
-    assert page.css("span.article-date::text").get().strip().endswith("15:20 WIB")
+    assert (
+        page.css('link[rel="canonical"]::attr(href)')
+        .get(default="")
+        .startswith("https://kalbar.antaranews.com/berita/63012/")
+    )
+    assert page.css("span.article-date::text").get(default="").strip().endswith("15:20 WIB")
     assert "COPYRIGHT © ANTARA News Kalimantan Barat 2019" in page.get()
     kalbar = load_file(KALTIM_DATA, portal="antara_kalbar")
-    assert expected_record(kalbar, kalbar.article(63012))["published_at"] == "2019-09-03T15:20:00+07:00"
+    article = kalbar.article(63012)
+    assert article is not None
+    assert expected_record(kalbar, article)["published_at"] == "2019-09-03T15:20:00+07:00"
 
 
 # --- data files and the oracle ------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tests.replica.data import Article, SiteData
 from tests.replica.formats import iso
+from tests.replica.model import Article, SiteData
 from tests.replica.render_article import canonical, date_text
 
 UNCHECKED_FIELDS = ("crawled_at", "fetched_url", "content_hash")

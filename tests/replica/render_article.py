@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from tests.replica.data import Article, SiteData, slugify
 from tests.replica.formats import esc, indonesian_date, iso, json_ld
+from tests.replica.model import Article, SiteData, slugify
 
 DISCLAIMER = (
     "Dilarang keras mengambil konten, melakukan crawling atau pengindeksan otomatis untuk AI "

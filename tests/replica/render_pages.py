@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tests.replica.data import Article, NonArticle, SiteData, slugify
 from tests.replica.formats import esc, indonesian_date, iso, rfc822
+from tests.replica.model import Article, NonArticle, SiteData, slugify
 from tests.replica.render_article import canonical
 
 UTM_LISTING = "utm_source=antaranews&utm_medium=listing&utm_campaign=terkini"

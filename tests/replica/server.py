@@ -21,7 +21,8 @@ from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.replica.config import ReplicaConfig
-from tests.replica.data import DataStore, SiteData
+from tests.replica.data import DataStore
+from tests.replica.model import SiteData
 from tests.replica.render_article import render_amp, render_article
 from tests.replica.render_pages import (
     listing_entries,

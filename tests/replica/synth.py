@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.replica.data import slugify, write_file
+from tests.replica.data import write_file
+from tests.replica.model import slugify
 from tests.replica.portals import portal_facts
 
 SECTIONS = ("Kaltim", "Ekonomi", "Politik", "Hukum", "Olahraga", "Dunia")
