@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -93,8 +93,18 @@ class ArticleItem:
     """sha256 (hex) of the normalised title and body; equal hashes mean no editorial change."""
     layout: str = ""
     """Template era (page object) that parsed the page, e.g. `antara/wrap-article-detail`."""
+    revision: int = 0
+    """0 for the first stored version of an article; 1, 2, ... for each later record whose `content_hash` changed."""
+    previous_hash: str | None = None
+    """`content_hash` of the revision this record replaces; null on revision 0."""
+    near_duplicate_of: str | None = None
+    """`id` of the earliest stored record with near-identical text (syndicated copy), e.g. `antara_kalbar:7781`; else null."""
     crawled_at: str = ""
     """Time the page was fetched, ISO 8601 UTC, e.g. `2026-11-24T10:00:00+00:00`."""
+    warc_file: str | None = None
+    """Name of the WARC file holding the response this record was parsed from, e.g. `antara_kaltim-20261124-00001.warc.gz`; null when WARC archiving is off."""
+    warc_record_id: str | None = None
+    """`WARC-Record-ID` of that response record, e.g. `<urn:uuid:...>`; null when WARC archiving is off."""
     warnings: list[str] = field(default_factory=list)
     """What could not be parsed, as `<field>: <problem>`, e.g. `editors: credit block not found`; empty when clean."""
     schema_version: int = SCHEMA_VERSION
