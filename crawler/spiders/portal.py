@@ -79,7 +79,8 @@ class PortalSpider(scrapy.Spider):
             next_url = page.next_page_url() or self.portal.pagination_template.format(
                 path=self.portal.base_url + response.meta["archive_listing"], page=number + 1
             )
-            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=response.meta["archive_listing"])
+            path = response.meta["archive_listing"]
+            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path)
 
     def _walk_on(self, entries: list[ListingEntry], number: int) -> bool:
         """Whether the next listing page can still hold articles we want."""
@@ -146,6 +147,11 @@ class PortalSpider(scrapy.Spider):
             self._count("archive/parse/out_of_range")
             return
         self._count("archive/parse/articles")
+        for warning in result.warnings:
+            self._count(f"archive/parse/warnings/{warning.split(':', 1)[0]}")
+        warc = response.meta.get("archive_warc")
+        if warc:  # set by the WARC extension when it archived this response
+            result.warc_file, result.warc_record_id = warc.get("file"), warc.get("record_id")
         yield result
 
     # --- helpers ---------------------------------------------------------------
@@ -188,3 +194,5 @@ def _spider_class(portal: PortalDefinition) -> type[PortalSpider]:
 for _portal in load_registry().values():
     _cls = _spider_class(_portal)
     globals()[_cls.__name__] = _cls
+# Left in the module, the loop variable would be a second binding of the last spider class.
+del _portal, _cls

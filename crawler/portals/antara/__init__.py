@@ -79,6 +79,11 @@ register(
     antara_portal("papuabarat", "Papua Barat", WIT),  # gone from the 2026 menu; kept for its archive
     # The national portal shares the ANTARA templates; it prints WIB.
     antara_portal(
-        "nasional", "Indonesia", WIB, host="www", site_name="ANTARA News", alias_hosts=("antaranews.com", "m.antaranews.com")
+        "nasional",
+        "Indonesia",
+        WIB,
+        host="www",
+        site_name="ANTARA News",
+        alias_hosts=("antaranews.com", "m.antaranews.com"),
     ),
 )

@@ -1,0 +1,141 @@
+"""Credit and copyright lines: `Pewarta: AHM`, `Editor : X`, `COPYRIGHT © ANTARA 2019`, and their variants.
+
+One label table maps every label seen on Indonesian portals to a record field. Lines are
+found by label, not by position or by splitting on a fixed string, so that glued labels
+(`SavitriEditor: Agus`), one-line blocks, spaced colons and empty names all parse, and
+the raw text of each credit is kept verbatim for `credit_lines`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ROLES: dict[str, str] = {
+    "pewarta": "reporters",
+    "reporter": "reporters",
+    "penulis": "reporters",
+    "wartawan": "reporters",
+    "kontributor": "reporters",
+    "editor": "editors",
+    "redaktur": "editors",
+    "penyunting": "editors",
+    "penerjemah": "translators",
+    "translator": "translators",
+    "fotografer": "photographers",
+    "foto": "photographers",
+    "pewarta foto": "photographers",
+}
+"""Credit label (lower case) -> record field."""
+
+_LABELS = "|".join(sorted((re.escape(label) for label in ROLES), key=len, reverse=True))
+_CAPITALISED = "|".join(
+    sorted((re.escape(form) for label in ROLES for form in (label.capitalize(), label.upper())), key=len, reverse=True)
+)
+# A label starts a credit at the start of the text or after a non-letter, in any case; or
+# glued right after a name (`SavitriEditor:`, `AHMEditor :`), which is how flattened credit
+# blocks read: then only capitalised, so that words merely ending in a label don't count.
+_LABEL = re.compile(rf"(?:(?:^|(?<=[^A-Za-z]))(?P<label>(?i:{_LABELS}))|(?<=[A-Za-z])(?P<glued>{_CAPITALISED}))\s*:")
+_COPYRIGHT = re.compile(r"(?:^|(?<=[^A-Za-z])|(?<=[a-z]))(?P<line>(?i:copyright)\s*(?:©|\(c\)|&copy;)\s*(?P<rest>.*))$")
+_COPYRIGHT_REST = re.compile(r"^(?P<holder>.*?)[\s,]*(?P<year>\b\d{4}\b)?\s*\.?$")
+_NAME_SPLIT = re.compile(r"\s*(?:,|\s&\s|&|/|;|\bdan\b)\s*")
+_STARTS_WITH_CREDIT = re.compile(rf"^\s*(?:(?i:{_LABELS})\s*:|(?i:copyright)\s*(?:©|\(c\)))")
+
+
+@dataclass
+class CreditBlock:
+    """What one or more credit paragraphs say."""
+
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    """Each credit verbatim (whitespace collapsed), in page order; the copyright line is not one."""
+    copyright: str | None = None
+    copyright_holder: str | None = None
+    copyright_year: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def names(self, role: str) -> list[str]:
+        return self.roles.get(role, [])
+
+
+def looks_like_credit(text: str) -> bool:
+    """Whether a paragraph starts with a credit label or a copyright notice."""
+    return bool(_STARTS_WITH_CREDIT.match(text))
+
+
+def split_names(text: str) -> list[str]:
+    """`Arumanto, Rahmad Nasution dan Novi Abdi` -> three names; initials stay as printed."""
+    names = (" ".join(part.split()).strip(" .:-") for part in _NAME_SPLIT.split(text))
+    return [name for name in names if name]
+
+
+def parse_credits(texts: list[str], block: CreditBlock | None = None) -> CreditBlock:
+    """Credits and the copyright line from credit paragraphs (each a text with line breaks kept)."""
+    block = block or CreditBlock()
+    for text in texts:
+        for line in text.splitlines():
+            _parse_line(" ".join(line.split()), block)
+    return block
+
+
+def _parse_line(line: str, block: CreditBlock) -> None:
+    if not line:
+        return
+    notice = _COPYRIGHT.search(line)
+    credits_part = line[: notice.start("line")] if notice else line
+    starts = list(_LABEL.finditer(credits_part))
+    if credits_part.strip() and (not starts or credits_part[: starts[0].start()].strip()):
+        block.problems.append(f"credits: unlabelled text {credits_part[: starts[0].start() if starts else None]!r}")
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(credits_part)
+        raw = credits_part[match.start() : end].strip()
+        role = ROLES[" ".join((match.group("label") or match.group("glued")).lower().split())]
+        block.lines.append(raw)
+        names = split_names(credits_part[match.end() : end])
+        existing = block.roles.setdefault(role, [])
+        existing.extend(name for name in names if name not in existing)
+    if notice:
+        _set_copyright(notice, block)
+
+
+def _set_copyright(notice: re.Match[str], block: CreditBlock) -> None:
+    if block.copyright is not None:
+        return
+    block.copyright = notice.group("line").strip()
+    rest = _COPYRIGHT_REST.match(notice.group("rest").strip())
+    holder = rest.group("holder").strip(" .,") if rest else ""
+    year = rest.group("year") if rest else None
+    block.copyright_holder = holder or None
+    block.copyright_year = int(year) if year and 1900 <= int(year) <= 2100 else None
+    if not year:
+        block.problems.append(f"copyright_year: no year in {block.copyright!r}")
+
+
+_CONTRIBUTOR = re.compile(r"\s*\((?P<name>[A-Z][^()/\d]{1,80}?)/(?P<org>[A-Za-z][^()/\d]{0,40})\)\s*$")
+_MARKER = re.compile(r"\s*\((?P<marker>Adv|ADV|adv|\*)\)\s*$")
+
+
+def trailing_credit(paragraph: str) -> tuple[str, str, str | None] | None:
+    """A trailing `(Name/Humas)` or `(Adv)`: (paragraph without it, the credit verbatim, contributor or None)."""
+    match = _CONTRIBUTOR.search(paragraph) or _MARKER.search(paragraph)
+    if not match:
+        return None
+    name = match.groupdict().get("name")
+    return paragraph[: match.start()].rstrip(), match.group(0).strip(), " ".join(name.split()) if name else None
+
+
+_CAPTION_CREDIT = (
+    re.compile(r"\(ANTARA(?: ?FOTO)?/(?P<name>[^/()]+?)(?:/[^()]*)?\)\s*\.?\s*$", re.IGNORECASE),
+    re.compile(r"ANTARA ?FOTO/(?P<name>[^/()]+?)(?:/[\w.\s-]*)?\s*\.?\s*$", re.IGNORECASE),
+)
+
+
+def caption_photographer(caption: str) -> str | None:
+    """The photographer credited at the end of a caption (`(ANTARA/Name)`, `ANTARA FOTO/Name/abc`)."""
+    for pattern in _CAPTION_CREDIT:
+        match = pattern.search(caption)
+        if match:
+            name = " ".join(match.group("name").split())
+            # `HO` marks a handout picture: a source, not a photographer.
+            return None if name.upper().startswith("HO") and (len(name) == 2 or name[2] in " -") else name
+    return None

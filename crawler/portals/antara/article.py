@@ -1,0 +1,179 @@
+"""`AntaraArticlePage`: one ANTARA article page (live, fixture or WARC record) to one record.
+
+The era is picked from the markup, never from the date (old articles are served in the
+current template). Every field is read in isolation: a field that raises becomes a
+`<field>: ...` warning on the record (and a logged warning) instead of a lost article,
+unless `strict=True` (fixture tests), where it raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from crawler.extract import credits as credit_lines
+from crawler.extract.text import normalise
+from crawler.items import ArticleItem, Image
+from crawler.pages import NotAnArticle
+from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
+from crawler.portals.antara.layouts.base import BodyParts
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+    from crawler.portals import PortalDefinition
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NON_ARTICLE_PATHS = {"foto": "photo_page", "video": "video_page", "infografis": "infographic_page"}
+"""First path segment of other content kinds on the same hosts -> not-an-article reason."""
+SOFT_404_MARKERS = ("halaman tidak ditemukan", "page not found", "404 not found")
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 of the normalised title and body: equal hashes mean no editorial change."""
+    return hashlib.sha256(f"{normalise(title)}\n\n{body}".encode()).hexdigest()
+
+
+class AntaraArticlePage:
+    """Detects the template era and builds the record from the matching layout."""
+
+    def __init__(
+        self,
+        response: TextResponse,
+        portal: PortalDefinition,
+        *,
+        fetched_at: datetime | None = None,
+        strict: bool = False,
+    ) -> None:
+        self.response = response
+        self.portal = portal
+        self.fetched_at = fetched_at or datetime.now(UTC)
+        self.strict = strict
+        self.warnings: list[str] = []
+
+    def to_item(self) -> ArticleItem | NotAnArticle:
+        refusal = self._refusal()
+        if refusal:
+            return NotAnArticle(refusal)
+        selector = self.response.selector
+        layout_class = next((layout for layout in LAYOUTS if layout.matches(selector)), None)
+        if layout_class is None:
+            return NotAnArticle(self._unknown_page_reason())
+        layout = layout_class(selector, page_url=self._url(), zone=self.portal.timezone, now=self.fetched_at)
+        parts = self._field("body", layout.body_parts, None)
+        if parts is None or not parts.paragraphs:
+            # A body that raised is a parser bug to look at, not an empty page: its own reason.
+            return NotAnArticle("body_error" if self.warnings else "no_body")
+        return self._item(layout, parts)
+
+    # --- refusals -------------------------------------------------------------------------
+    def _refusal(self) -> str | None:
+        segment = urlsplit(self.response.url).path.strip("/").split("/")[0].lower()
+        if segment in NON_ARTICLE_PATHS:
+            return NON_ARTICLE_PATHS[segment]
+        if self._record_id() is None:
+            return "not_article_url"
+        return None
+
+    def _unknown_page_reason(self) -> str:
+        title = " ".join(self.response.css("title::text, h1::text").getall()).lower()
+        if any(marker in title for marker in SOFT_404_MARKERS):
+            return "soft_404"
+        if self.response.css(".wrap__article-list article, .post-list article, ul.pagination"):
+            return "listing_page"
+        return "no_article_markup"
+
+    # --- identity -------------------------------------------------------------------------
+    def _canonical_link(self) -> str | None:
+        href = self.response.css('link[rel="canonical"]::attr(href)').get()
+        return self.response.urljoin(href.strip()) if href else None
+
+    def _record_id(self) -> str | None:
+        return self.portal.record_id(self.response.url) or self.portal.record_id(self._canonical_link() or "")
+
+    def _url(self) -> str:
+        """The canonical URL on the real host; the page's own canonical link wins (it has the current slug)."""
+        canonical = self._canonical_link()
+        if canonical and self.portal.record_id(canonical) == self._record_id():
+            return self.portal.canonical_url(canonical) or canonical
+        return self.portal.canonical_url(self.response.url) or self.response.url
+
+    # --- the record ---------------------------------------------------------------------
+    def _item(self, layout: AntaraArticleLayout, parts: BodyParts) -> ArticleItem:
+        record_id = self._record_id()
+        assert record_id is not None  # refused in `_refusal` otherwise
+        title = self._field("title", layout.title, None) or ""
+        if not title:
+            self.warnings.append("title: not found")
+        body = "\n\n".join(parts.paragraphs)
+        block = credit_lines.parse_credits(parts.credit_texts)
+        images: list[Image] = self._field("images", layout.images, [])
+        published_raw = self._field("published_at_raw", layout.published_raw, None)
+        published_at = self._field("published_at", layout.published_at, None)
+        if published_at is None:
+            self.warnings.append(f"published_at: cannot read {published_raw!r}")
+        item = ArticleItem(
+            id=record_id,
+            portal=self.portal.name,
+            site_name=self.portal.site_name,
+            url=self._url(),
+            fetched_url=self.response.url,
+            title=title,
+            published_at=published_at,
+            published_at_raw=published_raw,
+            updated_at=self._field("updated_at", layout.updated_at, None),
+            section=self._field("section", layout.section, None),
+            tags=self._field("tags", layout.tags, []),
+            dateline=parts.dateline,
+            body=body,
+            **self._credits(layout, parts, block, images),
+            copyright=block.copyright,
+            copyright_holder=block.copyright_holder,
+            copyright_year=block.copyright_year,
+            images=images,
+            related=parts.related,
+            language=self.portal.language,
+            word_count=len(body.split()),
+            content_hash=content_hash(title, body),
+            layout=layout.name,
+            crawled_at=self.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
+        )
+        item.warnings = [*self.warnings, *block.problems]
+        for warning in item.warnings:
+            logger.warning("%s: %s", self.response.url, warning.encode("unicode_escape").decode("ascii"))
+        return item
+
+    def _credits(
+        self, layout: AntaraArticleLayout, parts: BodyParts, block: credit_lines.CreditBlock, images: list[Image]
+    ) -> dict[str, Any]:
+        captioned = [credit_lines.caption_photographer(image.caption or "") for image in images]
+        photographers = list(dict.fromkeys([*(name for name in captioned if name), *block.names("photographers")]))
+        reporters = block.names("reporters")
+        if not block.lines:
+            self.warnings.append("credits: credit block not found")
+            reporters = self._field("reporters", layout.jsonld_reporters, [])
+        trailing = [parts.trailing_credit] if parts.trailing_credit else []
+        return {
+            "reporters": reporters,
+            "editors": block.names("editors"),
+            "translators": block.names("translators"),
+            "photographers": photographers,
+            "contributors": [parts.contributor] if parts.contributor else [],
+            "credit_lines": [*trailing, *block.lines],
+        }
+
+    def _field(self, name: str, read: Callable[[], T], default: T) -> T:
+        """`read()`, or `default` plus a warning when it raises (re-raised in strict mode)."""
+        try:
+            return read()
+        except Exception as exc:
+            if self.strict:
+                raise
+            self.warnings.append(f"{name}: {type(exc).__name__}: {exc}")
+            return default

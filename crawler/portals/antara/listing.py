@@ -1,0 +1,62 @@
+"""`AntaraListingPage`: article links, their shown dates and the pager's next link on `/terkini` and section pages.
+
+No listing sample of the live site was ever seen (site facts): the entry and pager
+selectors are lists, tried in order, and the pager link is followed rather than page
+URLs built, because both `/terkini/<n>` and `/terkini?page=<n>` exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from crawler.extract.dates import parse_printed_date
+from crawler.extract.text import inline_text
+from crawler.pages import ListingEntry
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+    from crawler.portals import PortalDefinition
+
+ENTRY_BOXES = (".wrap__article-list article", ".post-list article", "article.simple-post", ".latest-news article")
+LINK_IN_BOX = "h3 a, h2 a, h4 a, a.title, a"
+DATE_IN_BOX = ".simple-share span, span.date, time, .text-secondary"
+NEXT_LINK = (
+    'ul.pagination a[rel="next"]',
+    'a[rel="next"]',
+    'ul.pagination a[aria-label="Next"]',
+    "ul.pagination li.active + li a",
+)
+
+
+class AntaraListingPage:
+    def __init__(self, response: TextResponse, portal: PortalDefinition, *, now: datetime | None = None) -> None:
+        self.response = response
+        self.portal = portal
+        self.now = now
+
+    def entries(self) -> list[ListingEntry]:
+        """Every article-looking link of the listing, in page order, absolute."""
+        for query in ENTRY_BOXES:
+            boxes = self.response.css(query)
+            if boxes:
+                return [entry for box in boxes if (entry := self._entry(box)) is not None]
+        return []
+
+    def _entry(self, box) -> ListingEntry | None:  # type: ignore[no-untyped-def]
+        link = box.css(LINK_IN_BOX)
+        href = link.attrib.get("href") if link else None
+        if not href:
+            return None
+        shown = box.css(DATE_IN_BOX)
+        date_text = inline_text(shown[0].root) if shown else ""
+        when = parse_printed_date(date_text, self.portal.timezone, now=self.now) if date_text else None
+        return ListingEntry(url=self.response.urljoin(href.strip()), published_at=when, title=inline_text(link[0].root))
+
+    def next_page_url(self) -> str | None:
+        for query in NEXT_LINK:
+            href = self.response.css(query).attrib.get("href")
+            if href:
+                return self.response.urljoin(href.strip())
+        return None
