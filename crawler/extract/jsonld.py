@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-from parsel import Selector
+from lxml import etree
 
-logger = logging.getLogger(__name__)
+# Structured data is looked for in the head and in the article container only: a search of
+# the whole page costs as much as a third of parsing it, and sidebars carry no article data.
+_LD_IN_HEAD = etree.XPath('/html/head/script[@type="application/ld+json"]/text()')
+_LD_IN_SCOPE = etree.XPath('.//script[@type="application/ld+json"]/text()')
+_META = etree.XPath("/html/head/meta[@property=$key or @name=$key]/@content")
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNews", "BlogPosting", "AnalysisNewsArticle"})
 
 
-def news_article(selector: Selector) -> dict[str, Any]:
-    """The first JSON-LD object of an article type on the page (also inside `@graph`), or {}."""
-    for raw in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+def news_article(root: etree._Element, scope: etree._Element | None = None) -> dict[str, Any]:
+    """The first JSON-LD object of an article type in the head or in `scope` (also inside `@graph`), or {}."""
+    scripts = _LD_IN_HEAD(root)
+    assert isinstance(scripts, list)
+    if scope is not None:
+        scripts += _LD_IN_SCOPE(scope)
+    for raw in scripts:
         try:
-            data = json.loads(raw)
+            data = json.loads(str(raw))
         except ValueError:
             continue
         for candidate in _objects(data):
@@ -54,10 +61,12 @@ def text(value: Any) -> str | None:
     return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
 
-def meta(selector: Selector, *keys: str) -> str | None:
+def meta(root: etree._Element, *keys: str) -> str | None:
     """Content of the first `<meta property|name=key>` present among `keys`."""
     for key in keys:
-        value = selector.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content').get()
-        if value and value.strip():
-            return value.strip()
+        found = _META(root, key=key)
+        assert isinstance(found, list)
+        for value in found:
+            if str(value).strip():
+                return str(value).strip()
     return None

@@ -147,11 +147,9 @@ def inline_text(element: HtmlElement) -> str:
 
 
 def has_class(element: HtmlElement, *names: str) -> bool:
-    classes = (element.get("class") or "").split()
-    return any(name in classes for name in names)
+    classes = element.get("class")
+    return bool(classes) and any(name in classes.split() for name in names)
 
 
 def normalise(text: str) -> str:
     return " ".join(text.split())
-
-

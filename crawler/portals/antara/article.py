@@ -12,11 +12,15 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
 
 from crawler.extract import credits as credit_lines
-from crawler.extract.text import normalise
+from crawler.extract.select import css, head_link, page_root
+from crawler.extract.text import inline_text, normalise
 from crawler.items import ArticleItem, Image
 from crawler.pages import NotAnArticle
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
@@ -61,11 +65,12 @@ class AntaraArticlePage:
         refusal = self._refusal()
         if refusal:
             return NotAnArticle(refusal)
-        selector = self.response.selector
-        layout_class = next((layout for layout in LAYOUTS if layout.matches(selector)), None)
-        if layout_class is None:
-            return NotAnArticle(self._unknown_page_reason())
-        layout = layout_class(selector, page_url=self._url(), zone=self.portal.timezone, now=self.fetched_at)
+        root = self._root
+        found = ((layout, scope) for layout in LAYOUTS if (scope := layout.container(root)) is not None)
+        layout_class, scope = next(found, (None, None))
+        if layout_class is None or scope is None:
+            return NotAnArticle(self._unknown_page_reason(root))
+        layout = layout_class(root, scope, page_url=self._url(), zone=self.portal.timezone, now=self.fetched_at)
         parts = self._field("body", layout.body_parts, None)
         if parts is None or not parts.paragraphs:
             # A body that raised is a parser bug to look at, not an empty page: its own reason.
@@ -81,25 +86,30 @@ class AntaraArticlePage:
             return "not_article_url"
         return None
 
-    def _unknown_page_reason(self) -> str:
-        title = " ".join(self.response.css("title::text, h1::text").getall()).lower()
+    def _unknown_page_reason(self, root: etree._Element) -> str:
+        title = " ".join(inline_text(node) for node in css(root, "title, h1")).lower()
         if any(marker in title for marker in SOFT_404_MARKERS):
             return "soft_404"
-        if self.response.css(".wrap__article-list article, .post-list article, ul.pagination"):
+        if css(root, ".wrap__article-list article, .post-list article, ul.pagination"):
             return "listing_page"
         return "no_article_markup"
 
     # --- identity -------------------------------------------------------------------------
+    @cached_property
+    def _root(self) -> etree._Element:
+        return page_root(self.response)
+
+    @cached_property
     def _canonical_link(self) -> str | None:
-        href = self.response.css('link[rel="canonical"]::attr(href)').get()
-        return self.response.urljoin(href.strip()) if href else None
+        href = head_link(self._root, "canonical")
+        return urljoin(self.response.url, href) if href else None
 
     def _record_id(self) -> str | None:
-        return self.portal.record_id(self.response.url) or self.portal.record_id(self._canonical_link() or "")
+        return self.portal.record_id(self.response.url) or self.portal.record_id(self._canonical_link or "")
 
     def _url(self) -> str:
         """The canonical URL on the real host; the page's own canonical link wins (it has the current slug)."""
-        canonical = self._canonical_link()
+        canonical = self._canonical_link
         if canonical and self.portal.record_id(canonical) == self._record_id():
             return self.portal.canonical_url(canonical) or canonical
         return self.portal.canonical_url(self.response.url) or self.response.url

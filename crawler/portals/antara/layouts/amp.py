@@ -11,7 +11,7 @@ from crawler.portals.antara.layouts.base import AntaraArticleLayout
 
 class AntaraArticleAmpLayout(AntaraArticleLayout):
     name = "antara/amp"
-    DETECT = "html[amp], html[\u26a1], .amp-content, .amp-article"
+    CONTAINER = ("article.amp-article", "html[amp] body", "html[\u26a1] body", ".amp-content")
     TITLE = ("h1.amp-title", "article h1", "h1")
     DATE = (".amp-date", "article time", "article header div")
     BODY = (".amp-content", "article .content", "article")

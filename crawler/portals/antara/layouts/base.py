@@ -16,11 +16,11 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 from lxml import etree
-from parsel import Selector
 
 from crawler.extract import credits as credit_lines
 from crawler.extract import jsonld
 from crawler.extract.dates import isoformat, parse_iso, parse_printed_date
+from crawler.extract.select import attr, css, css_first
 from crawler.extract.text import Block, Take, blocks, has_class, inline_text, lines, normalise
 from crawler.items import Image, Related
 
@@ -30,6 +30,7 @@ _DATELINE = re.compile(
 _RELATED_PREFIX = re.compile(r"^\s*baca\s+juga\s*:?", re.IGNORECASE)
 REPRINT_PREFIX = "Berita ini telah tayang di"
 DISCLAIMER_PREFIX = "Dilarang keras mengambil konten"
+_DROP_TAGS = frozenset({"figure", "amp-img", "amp-ad", "img"})
 _DROP_CLASSES = ("pic", "wp-caption-text", "wrap__article-detail-image", "blog-tags", "tags-wrapper", "tags")
 
 
@@ -49,44 +50,55 @@ class AntaraArticleLayout:
     """Base of the era layouts. Subclasses set `name` and the selector constants."""
 
     name: ClassVar[str] = ""
-    DETECT: ClassVar[str] = ""
+    CONTAINER: ClassVar[tuple[str, ...]] = ()
+    """The element holding the whole article (title, date, body, credits); its presence picks the layout."""
     TITLE: ClassVar[tuple[str, ...]] = ()
     DATE: ClassVar[tuple[str, ...]] = ()
     BODY: ClassVar[tuple[str, ...]] = ()
     SECTION: ClassVar[tuple[str, ...]] = ()
+    SECTION_ON_PAGE: ClassVar[bool] = False
+    """Whether the breadcrumb stands outside the container (searched on the whole page then)."""
     TAGS: ClassVar[tuple[str, ...]] = ()
     IMAGE_BOXES: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, selector: Selector, *, page_url: str, zone: str, now: datetime | None = None) -> None:
-        self.selector = selector
+    def __init__(
+        self, root: etree._Element, scope: etree._Element, *, page_url: str, zone: str, now: datetime | None = None
+    ) -> None:
+        self.root = root
+        self.scope = scope
+        """The container: field queries search it, not the whole page (menus and sidebars are most of a page)."""
         self.page_url = page_url
         """Canonical URL of the page on the real host: relative links are resolved against it."""
         self.zone = zone
         self.now = now
 
     @classmethod
-    def matches(cls, selector: Selector) -> bool:
-        return bool(selector.css(cls.DETECT))
+    def container(cls, root: etree._Element) -> etree._Element | None:
+        return css_first(root, *cls.CONTAINER)
 
     # --- structured data ----------------------------------------------------------------
     @cached_property
     def ld(self) -> dict[str, Any]:
-        return jsonld.news_article(self.selector)
+        return jsonld.news_article(self.root, self.scope)
 
-    def _first_text(self, queries: tuple[str, ...]) -> str | None:
+    def _first_text(self, queries: tuple[str, ...], where: etree._Element | None = None) -> str | None:
         for query in queries:
-            for node in self.selector.css(query):
-                text = inline_text(node.root)
+            for node in css(self.scope if where is None else where, query):
+                text = inline_text(node)
                 if text:
                     return text
         return None
+
+    def _absolute(self, href: str) -> str:
+        href = href.strip()
+        return href if href.startswith(("http://", "https://")) else urljoin(self.page_url, href)
 
     # --- fields -------------------------------------------------------------------------
     def title(self) -> str | None:
         return (
             jsonld.text(self.ld.get("headline"))
             or self._first_text(self.TITLE)
-            or jsonld.meta(self.selector, "og:title", "twitter:title")
+            or jsonld.meta(self.root, "og:title", "twitter:title")
         )
 
     def published_raw(self) -> str | None:
@@ -97,56 +109,50 @@ class AntaraArticleLayout:
         raw = self.published_raw()
         moment = parse_printed_date(raw, self.zone, now=self.now) if raw else None
         moment = moment or parse_iso(jsonld.text(self.ld.get("datePublished")))
-        moment = moment or parse_iso(jsonld.meta(self.selector, "article:published_time"))
+        moment = moment or parse_iso(jsonld.meta(self.root, "article:published_time"))
         return isoformat(moment) if moment else None
 
     def updated_at(self) -> str | None:
         moment = parse_iso(jsonld.text(self.ld.get("dateModified"))) or parse_iso(
-            jsonld.meta(self.selector, "article:modified_time")
+            jsonld.meta(self.root, "article:modified_time")
         )
         return isoformat(moment) if moment else None
 
     def section(self) -> str | None:
-        found = self._first_text(self.SECTION)
+        found = self._first_text(self.SECTION, self.root if self.SECTION_ON_PAGE else self.scope)
         if found and found.lower() not in ("home", "beranda"):
             return found
-        return jsonld.meta(self.selector, "article:section") or jsonld.text(self.ld.get("articleSection"))
+        return jsonld.meta(self.root, "article:section") or jsonld.text(self.ld.get("articleSection"))
 
     def tags(self) -> list[str]:
         for query in self.TAGS:
-            found = [normalise(text) for text in self.selector.css(query).xpath("string()").getall()]
+            found = [inline_text(node) for node in css(self.scope, query)]
             if any(found):
                 return list(dict.fromkeys(tag for tag in found if tag))
         return []
 
     def images(self) -> list[Image]:
-        found: list[Image] = []
+        found: dict[str, Image] = {}
         for query in self.IMAGE_BOXES:
-            for box in self.selector.css(query):
-                src = box.css("img::attr(src), amp-img::attr(src), img::attr(data-src)").get()
-                if src and not any(image.url == urljoin(self.page_url, src) for image in found):
-                    caption = self._caption(box)
-                    found.append(Image(url=urljoin(self.page_url, src.strip()), caption=caption))
+            for box in css(self.scope, query):
+                src = attr(box, "img, amp-img", "src") or attr(box, "img", "data-src")
+                if src and self._absolute(src) not in found:
+                    found[self._absolute(src)] = Image(url=self._absolute(src), caption=self._caption(box))
             if found:
-                return found
-        og_image = jsonld.meta(self.selector, "og:image") or jsonld.text(self.ld.get("image"))
-        return [Image(url=urljoin(self.page_url, og_image))] if og_image else []
+                return list(found.values())
+        og_image = jsonld.meta(self.root, "og:image") or jsonld.text(self.ld.get("image"))
+        return [Image(url=self._absolute(og_image))] if og_image else []
 
-    def _caption(self, box: Selector) -> str | None:
-        node = box.css("figcaption, .wp-caption-text, .caption")
-        text = inline_text(node[0].root) if node else ""
-        return text or None
+    def _caption(self, box: etree._Element) -> str | None:
+        node = css_first(box, "figcaption, .wp-caption-text, .caption")
+        return (inline_text(node) if node is not None else "") or None
 
     def jsonld_reporters(self) -> list[str]:
         return jsonld.names(self.ld.get("author"))
 
     # --- body ---------------------------------------------------------------------------
     def body_element(self) -> etree._Element | None:
-        for query in self.BODY:
-            found = self.selector.css(query)
-            if found:
-                return found[0].root
-        return None
+        return css_first(self.scope, *self.BODY)
 
     def body_parts(self) -> BodyParts | None:
         """Paragraphs and the removed noise, or None when the page has no body container."""
@@ -171,11 +177,17 @@ class AntaraArticleLayout:
         return parts
 
     def _decide(self, element: etree._Element) -> Take:
-        if has_class(element, "baca-juga") or has_class(element, "text-muted"):
-            return Take.COLLECT
-        if has_class(element, *_DROP_CLASSES) or element.tag in ("figure", "amp-img", "amp-ad", "img"):
+        # Called for every element of the body: one attribute read, no text building.
+        classes = element.get("class")
+        if classes:
+            names = classes.split()
+            if "baca-juga" in names or "text-muted" in names:
+                return Take.COLLECT
+            if any(name in _DROP_CLASSES for name in names):
+                return Take.DROP
+        if element.tag in _DROP_TAGS:
             return Take.DROP
-        if element.tag in ("p", "div") and _RELATED_PREFIX.match(inline_text(element)[:20]):
+        if element.tag in ("p", "div") and _RELATED_PREFIX.match(_leading_text(element)):
             return Take.COLLECT
         return Take.KEEP
 
@@ -183,7 +195,7 @@ class AntaraArticleLayout:
         assert block.element is not None
         links = block.element.xpath(".//a[@href]")
         return [
-            Related(title=inline_text(link), url=urljoin(self.page_url, link.get("href").strip()))
+            Related(title=inline_text(link), url=self._absolute(link.get("href")))
             for link in links
             if inline_text(link)
         ]
@@ -214,3 +226,11 @@ class AntaraArticleLayout:
 def _is_notice(text: str) -> bool:
     """The reprint line or the AI-crawling disclaimer: neither body text nor a credit."""
     return text.lstrip().startswith((REPRINT_PREFIX, DISCLAIMER_PREFIX))
+
+
+def _leading_text(element: etree._Element) -> str:
+    """The first words of an element (its own text, or its first child's), without building all of its text."""
+    text = element.text or ""
+    if not text.strip() and len(element):
+        text = element[0].text or ""
+    return text

@@ -7,11 +7,12 @@ from crawler.portals.antara.layouts.base import AntaraArticleLayout
 
 class AntaraArticlePostContentLayout(AntaraArticleLayout):
     name = "antara/post-content"
-    DETECT = "h1.post-title, div.post-content"
+    CONTAINER = ("article.post-wrapper", ".post-wrapper", "div.post-content")
     TITLE = ("h1.post-title",)
     # The date line is the element right after the title on some pages, a span on others.
     DATE = ("span.article-date", ".post-header .simple-share", "h1.post-title + *")
     BODY = ("div.post-content",)
     SECTION = ("ol.breadcrumb li:last-child", ".breadcrumb li:last-child")
+    SECTION_ON_PAGE = True
     TAGS = (".tags-wrapper a", "ul.tags a", ".blog-tags a")
     IMAGE_BOXES = ("div.post-content div.pic", "article figure", ".post-wrapper .pic")
