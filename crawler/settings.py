@@ -37,7 +37,26 @@ ARCHIVE_EXPORTS_DIR = "exports"  # root of every export: <dir>/<portal>/<YYYY>/<
 ARCHIVE_MAX_LISTING_PAGES = 50  # listing pages walked per listing when no `since` is given
 ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked by a `since` backfill
 
+# --- Storage: validation, dedup state, durable JSONL, run lock (see README "Storage") ---
+ARCHIVE_STATE_DIR = ""  # dedup state (dedup.sqlite3) and run locks; empty = <ARCHIVE_EXPORTS_DIR>/.state
+ARCHIVE_VALIDATE_ENABLED = True  # check items against crawler/article.schema.json; problems go to `warnings`
+ARCHIVE_DEDUP_ENABLED = True  # drop unchanged re-fetches, number revisions, link near-duplicates
+ARCHIVE_DEDUP_BACKEND = "sqlite"  # dedup state store: "sqlite" (one WAL-mode file shared by all portals)
+ARCHIVE_DEDUP_NEAR_ENABLED = True  # link syndicated copies through `near_duplicate_of` (MinHash LSH on the body)
+ARCHIVE_DEDUP_NEAR_THRESHOLD = 0.7  # estimated Jaccard similarity of body word 3-grams that counts as near-identical
+ARCHIVE_DEDUP_NEAR_PERMUTATIONS = 128  # MinHash permutations (4 bytes each per article); fixed once the state exists
+ARCHIVE_DEDUP_NEAR_MIN_WORDS = 40  # bodies shorter than this are only compared by exact content_hash
+ARCHIVE_DELTAFETCH_ENABLED = True  # do not fetch article pages already stored (unless `-a refresh=1`)
+ARCHIVE_JSONL_ENABLED = True  # the store of record: one fsynced line per record, manifest per portal
+
+# Deltafetch runs before robots.txt and the downloader: a stored article costs no request at all.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.deltafetch.DeltaFetchMiddleware": 50,
+}
+
 # --- Pipelines, in order: each does one job ------------------------------------
+# Dedup decides and JSONL writes then marks the article stored: the state never runs ahead
+# of the files (pipelines/__init__.py explains the hand-off).
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,  # schema problems -> item.warnings
     "pipelines.dedup.DedupPipeline": 200,  # drop articles already exported (same id, same content)

@@ -1,7 +1,9 @@
 """`scrapy crawl`, with argument validation up front and the archiver's exit codes.
 
 A bad `-a` value or an unknown portal ends the run before anything is fetched, with one
-line on stderr and `EXIT_CONFIG`, instead of a traceback from inside the engine.
+line on stderr and `EXIT_CONFIG`, instead of a traceback from inside the engine. A second
+run of a portal while the first still runs (overlapping cron jobs) refuses the same way,
+with `EXIT_LOCKED`; the lock (`crawler.lock`) is held until the crawl has finished.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.arguments import ArgumentError
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
+from crawler.lock import LockedError, acquire
+from crawler.state import state_dir
 
 if TYPE_CHECKING:
     import argparse
@@ -36,8 +40,18 @@ class Command(ScrapyCrawlCommand):
         except ArgumentError as exc:
             self._refuse(f"{name}: {exc}")
             return
-        self.crawler_process.crawl(self._create_crawler(name), **opts.spargs)
-        self.crawler_process.start()
+        assert self.settings is not None
+        try:
+            lock = acquire(state_dir(self.settings), name)
+        except LockedError as exc:
+            sys.stderr.write(f"scrapy crawl: {exc}\n")
+            self.exitcode = EXIT_LOCKED
+            return
+        try:
+            self.crawler_process.crawl(self._create_crawler(name), **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            lock.release()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
 

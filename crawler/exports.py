@@ -1,0 +1,166 @@
+"""Layout of the JSONL archive on disk: partition files, the per-portal manifest, torn-tail quarantine.
+
+    <ARCHIVE_EXPORTS_DIR>/<portal>/<YYYY>/<YYYY-MM>.jsonl   records by local publication month
+    <ARCHIVE_EXPORTS_DIR>/<portal>/undated.jsonl            records without a publication date
+    <ARCHIVE_EXPORTS_DIR>/<portal>/manifest.json            per partition: records, bytes, sha256
+    <partition>.quarantine-<UTC time>                       a torn last line moved aside after a crash
+
+The manifest is replaced atomically (temporary file, fsync, rename, fsync of the directory)
+after every durable append, so a consumer that reads a partition up to the manifest's byte
+count reads only complete, checked records. Shared by the writer and `scrapy verify`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+UNDATED = "undated.jsonl"
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])")
+_PORTAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def partition_of(record: Mapping[str, Any]) -> str:
+    """Path of a record's partition inside its portal directory, by the month printed in `published_at`.
+
+    The month is read from the ISO string as written (the portal's local time), never
+    converted: an article published 2019-09-30T23:30+08:00 belongs to September.
+    """
+    match = _MONTH.match(str(record.get("published_at") or ""))
+    if not match:
+        return UNDATED
+    year, month = match.groups()
+    return f"{year}/{year}-{month}.jsonl"
+
+
+def portal_dir(root: Path, portal: str) -> Path:
+    if not _PORTAL.match(portal):
+        raise ValueError(f"portal name {portal!r} cannot name a directory")
+    return root / portal
+
+
+def partition_files(directory: Path) -> list[str]:
+    """Relative paths of every partition file under a portal directory, sorted."""
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.jsonl") if p.is_file())
+
+
+@dataclass
+class PartitionEntry:
+    records: int
+    bytes: int
+    sha256: str
+    updated_at: str = ""
+
+
+@dataclass
+class Manifest:
+    portal: str
+    state_id: str = ""
+    """Dedup state that indexed these files; another id means the files must be indexed again."""
+    partitions: dict[str, PartitionEntry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest | None:
+        path = directory / MANIFEST_NAME
+        if not path.exists():
+            return None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        entries = {name: PartitionEntry(**entry) for name, entry in doc.get("partitions", {}).items()}
+        return cls(doc["portal"], doc.get("state_id", ""), entries)
+
+    def save(self, directory: Path) -> None:
+        """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
+        doc = {"format": MANIFEST_FORMAT, "portal": self.portal, "state_id": self.state_id,
+               "partitions": {name: asdict(entry) for name, entry in sorted(self.partitions.items())}}  # fmt: skip
+        tmp = directory / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, directory / MANIFEST_NAME)
+        fsync_dir(directory)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(directory: Path) -> None:
+    """Manifest temporaries left by a process killed between write and rename."""
+    for tmp in directory.glob(f".{MANIFEST_NAME}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def quarantine_torn_tail(path: Path) -> Path | None:
+    """Move bytes after the last newline (a line torn by a crash) to a quarantine file; return its path.
+
+    The torn bytes are made durable in the quarantine file before the partition is cut back
+    to its last complete line, so a crash in between only repeats the quarantine. This cut
+    is the only time a partition file ever gets shorter: complete lines are never touched.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        return None
+    with path.open("rb") as handle:
+        end = _last_newline_end(handle, size)
+        if end == size:
+            return None
+        handle.seek(end)
+        torn = handle.read()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}.quarantine-{stamp}")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, torn)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    fsync_dir(path.parent)
+    os.truncate(path, end)
+    return target
+
+
+def _last_newline_end(handle: BinaryIO, size: int) -> int:
+    """Offset just after the last b"\\n" in the file (0 when there is none)."""
+    position = size
+    while position > 0:
+        start = max(0, position - 65536)
+        handle.seek(start)
+        chunk = handle.read(position - start)
+        index = chunk.rfind(b"\n")
+        if index >= 0:
+            return start + index + 1
+        position = start
+    return 0
+
+
+def iter_lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(offset, line without newline) of each complete line between byte offsets `start` and `end`."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        offset = start
+        for line in handle:
+            if end is not None and offset >= end:
+                return
+            if not line.endswith(b"\n"):
+                return
+            yield offset, line[:-1]
+            offset += len(line)

@@ -1,0 +1,176 @@
+"""Durable appends to one portal's partition files, its manifest, and recovery after a crash.
+
+`PortalWriter` holds the portal's run lock for as long as it is open, so no other process
+writes the same files. On open it repairs what a killed run may have left:
+
+* a torn last line (killed mid-write) is moved to a quarantine file (`crawler.exports`);
+* complete lines beyond the manifest's byte count were written but maybe not committed to
+  the dedup state (killed between fsync and commit): they are replayed into the state,
+  which is idempotent, so they count as stored and are not fetched or exported again;
+* a manifest from another dedup state (the state was deleted or moved) makes every line
+  replay, rebuilding the state from the files.
+
+Each append is one `write` of one complete line on an O_APPEND descriptor, then `fsync`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.exports import (
+    Manifest,
+    PartitionEntry,
+    fsync_dir,
+    iter_lines,
+    partition_files,
+    portal_dir,
+    quarantine_torn_tail,
+    remove_stale_temporaries,
+)
+from crawler.lock import acquire
+
+logger = logging.getLogger(__name__)
+
+Replay = Callable[[list[dict[str, Any]]], int]
+"""Commits recovered records to the dedup state; returns how many were new to it."""
+
+
+@dataclass
+class Recovery:
+    quarantined: list[Path] = field(default_factory=list)
+    replayed: int = 0
+    """Lines read back from the files into the state."""
+    restored: int = 0
+    """Of those, records the state did not know (written, then killed before the commit)."""
+    unreadable: int = 0
+
+
+@dataclass
+class _Open:
+    fd: int
+    entry: PartitionEntry
+    sha256: Any  # hashlib object, fed with every byte of the file
+
+
+class PortalWriter:
+    def __init__(self, root: Path, portal: str, state_dir: Path, state_id: str) -> None:
+        self.portal = portal
+        self.directory = portal_dir(root, portal)
+        self.state_id = state_id
+        self._lock = acquire(state_dir, portal)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
+        self.manifest = Manifest.load(self.directory) or Manifest(portal, state_id)
+        self._open: dict[str, _Open] = {}
+
+    # --- recovery -----------------------------------------------------------------------------------------
+    def recover(self, replay: Replay) -> Recovery:
+        report = Recovery()
+        remove_stale_temporaries(self.directory)
+        rebuild = self.manifest.state_id != self.state_id
+        for name in partition_files(self.directory):
+            path = self.directory / name
+            torn = quarantine_torn_tail(path)
+            if torn is not None:
+                logger.warning("torn last line of %s moved to %s", path, torn.name)
+                report.quarantined.append(torn)
+            start = self._replay_from(name, path.stat().st_size, rebuild)
+            if start is not None:
+                self._replay(path, start, replay, report)
+                self.manifest.partitions[name] = _entry_of(path)
+        self.manifest.state_id = self.state_id
+        self.manifest.save(self.directory)
+        return report
+
+    def _replay_from(self, name: str, size: int, rebuild: bool) -> int | None:
+        entry = self.manifest.partitions.get(name)
+        if rebuild or entry is None:
+            return 0
+        if size < entry.bytes:
+            logger.error("%s/%s is shorter than its manifest entry (%d < %d)", self.portal, name, size, entry.bytes)
+            return 0
+        return entry.bytes if size > entry.bytes else None
+
+    def _replay(self, path: Path, start: int, replay: Replay, report: Recovery) -> None:
+        records = []
+        for offset, line in iter_lines(path, start):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                logger.error("unreadable line at byte %d of %s", offset, path)
+                report.unreadable += 1
+        report.replayed += len(records)
+        report.restored += replay(records)
+
+    # --- appends --------------------------------------------------------------------------------------------
+    def append(self, partition: str, line: bytes) -> None:
+        """Write one complete line durably (write + fsync); the manifest follows in `publish`."""
+        handle = self._handle(partition)
+        before = handle.entry.bytes
+        try:
+            written = os.write(handle.fd, line)
+            while written < len(line):  # only on a full disk or a signal; never leave a partial line behind
+                written += os.write(handle.fd, line[written:])
+            os.fsync(handle.fd)
+        except OSError:
+            os.ftruncate(handle.fd, before)
+            raise
+        handle.sha256.update(line)
+        handle.entry.records += 1
+        handle.entry.bytes = before + len(line)
+        handle.entry.sha256 = handle.sha256.hexdigest()
+        handle.entry.updated_at = _now()
+        self.manifest.partitions[partition] = handle.entry
+
+    def publish(self) -> None:
+        self.manifest.save(self.directory)
+
+    def _handle(self, partition: str) -> _Open:
+        if partition in self._open:
+            return self._open[partition]
+        path = self.directory / partition
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        created = not path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        mode = os.fstat(fd).st_mode
+        if mode & 0o002:  # an archive file anyone may write to is not an archive
+            os.fchmod(fd, mode & 0o7775)
+            logger.warning("%s was world-writable; removed o+w", path)
+        if created:
+            fsync_dir(path.parent)
+            fsync_dir(self.directory)
+        sha256, records = _digest(path)
+        entry = PartitionEntry(records, os.fstat(fd).st_size, sha256.hexdigest(), _now())
+        self._open[partition] = _Open(fd, entry, sha256)
+        return self._open[partition]
+
+    def close(self) -> None:
+        for handle in self._open.values():
+            os.close(handle.fd)
+        self._open.clear()
+        self._lock.release()
+
+
+def _digest(path: Path) -> tuple[Any, int]:
+    sha256, records = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha256.update(block)
+            records += block.count(b"\n")
+    return sha256, records
+
+
+def _entry_of(path: Path) -> PartitionEntry:
+    sha256, records = _digest(path)
+    return PartitionEntry(records, path.stat().st_size, sha256.hexdigest(), _now())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,96 @@
+"""Near-duplicate fingerprints: MinHash signatures of article bodies and their LSH band keys.
+
+A syndicated story keeps its text but gains or loses a dateline, a credit line or an
+editor's sentence, so bodies are compared as sets of word 3-grams (shingles) and their
+Jaccard similarity is estimated with datasketch's `MinHash`. To find candidates without
+comparing against every stored article, each signature is cut into `bands` bands of
+`rows` values (datasketch's own false-positive/false-negative optimisation picks them for
+the threshold) and every band is reduced to one 64-bit key: two articles whose signatures
+agree on a whole band share that key. The state store keeps the keys in an index and the
+signatures beside them, then confirms each candidate by its estimated Jaccard similarity,
+so band-key collisions cost a comparison but never produce a false link.
+
+The fingerprinting is backend-independent: a SQLite or Redis store holds the same bytes
+and keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+_WORD = re.compile(r"\w+")
+SHINGLE_WORDS = 3
+"""Words per shingle: 3-grams tell two stories on one topic apart while tolerating small edits."""
+_SEED = 1
+_SCHEME = "affine32"
+"""MinHash seed and permutation scheme: part of the stored format (changing either makes stored signatures useless)."""
+
+
+@dataclass(frozen=True)
+class NearDupParams:
+    """How signatures are made and compared; stored with the state so that they never silently change."""
+
+    threshold: float = 0.7
+    num_perm: int = 128
+    min_words: int = 40
+
+    @cached_property
+    def bands_rows(self) -> tuple[int, int]:
+        """(bands, rows per band) minimising weighted false positives and negatives at `threshold`."""
+        bands, rows = _optimal_param(self.threshold, self.num_perm, 0.5, 0.5)
+        return int(bands), int(rows)
+
+
+@dataclass
+class Fingerprinter:
+    """Signatures and band keys under one `NearDupParams` (permutations are built once, they are costly)."""
+
+    params: NearDupParams
+    _template: MinHash = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._template = MinHash(num_perm=self.params.num_perm, seed=_SEED, scheme=_SCHEME)
+
+    def signature(self, text: str) -> bytes | None:
+        """The MinHash signature of `text` (uint32 little-endian), or None when it is too short to compare."""
+        words = _WORD.findall(text.lower())
+        if len(words) < max(self.params.min_words, SHINGLE_WORDS):
+            return None
+        shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
+        minhash = MinHash(
+            num_perm=self.params.num_perm, seed=_SEED, permutations=self._template.permutations, scheme=_SCHEME
+        )
+        minhash.update_batch(list(shingles))
+        # The affine32 scheme's hash values are 32-bit: 4 bytes per permutation.
+        signature: bytes = minhash.hashvalues.astype("<u4").tobytes()
+        return signature
+
+    def band_keys(self, signature: bytes) -> list[int]:
+        """One signed 64-bit key per band (SQLite's INTEGER range); the band number is part of the key."""
+        bands, rows = self.params.bands_rows
+        width = rows * 4
+        return [
+            int.from_bytes(
+                hashlib.blake2b(
+                    signature[b * width : (b + 1) * width], digest_size=8, salt=b.to_bytes(16, "little")
+                ).digest(),
+                "little",
+                signed=True,
+            )
+            for b in range(bands)
+        ]
+
+    @staticmethod
+    def similarity(a: bytes, b: bytes) -> float:
+        """Estimated Jaccard similarity of the shingle sets behind two signatures."""
+        left, right = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
+        if left.shape != right.shape:
+            return 0.0
+        return float(np.count_nonzero(left == right)) / len(left)

@@ -1,0 +1,107 @@
+"""Item pipelines: validate (100) -> dedup (200) -> jsonl (300), one job each; and their hand-off.
+
+Order of side effects is the correctness rule: an article is marked stored only after its
+line is durably written, so a kill -9 at any instant loses nothing (what was not durable
+is fetched again by the next run) and duplicates nothing (what was durable is found again,
+see below). The three steps are split across two pipelines:
+
+1. `DedupPipeline` *decides*, reading the dedup state only: drop (unchanged or duplicate),
+   or keep with `revision`, `previous_hash` and `near_duplicate_of` set. It records the
+   decision in the crawler's `Ledger` as a claim (so a second copy of the same id arriving
+   before the first is committed is still recognised) and writes nothing.
+2. `JsonLinesPipeline` *writes*: one line, fsync; then `Ledger.commit` marks the article
+   stored in the state; then the manifest is replaced.
+3. If the process dies between the fsync and the commit, the next run's writer finds the
+   line beyond the manifest's byte count and replays it into the state (`Ledger.replay`,
+   idempotent), before any request is made.
+
+Neither pipeline knows a portal: the record's `portal` field only names its directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from crawler.neardup import Fingerprinter
+from crawler.state import DedupState, Revision, StoredRecord, near_dup_params, shared_state
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A decision of the dedup pipeline waiting for its line to be written."""
+
+    revision: int
+    content_hash: str
+    signature: bytes | None
+
+
+class Ledger:
+    """The dedup state plus the claims between decision and durable write, one per crawler."""
+
+    def __init__(self, state: DedupState, fingerprinter: Fingerprinter | None) -> None:
+        self.state = state
+        self.fingerprinter = fingerprinter
+        self.claims: dict[str, Claim] = {}
+        self.written: set[str] = set()
+        """Ids written by this run, to tell in-run duplicates from unchanged re-fetches."""
+
+    def previous(self, record_id: str) -> Revision | None:
+        """The version a new record of `record_id` would follow: an in-flight claim, else the stored latest."""
+        claim = self.claims.get(record_id)
+        if claim is not None:
+            return Revision(record_id, claim.revision, claim.content_hash)
+        return self.state.latest(record_id)
+
+    def signature(self, body: str) -> bytes | None:
+        return self.fingerprinter.signature(body) if self.fingerprinter else None
+
+    def claim(self, record_id: str, claim: Claim) -> None:
+        self.claims[record_id] = claim
+
+    def release(self, record_id: str) -> None:
+        """Forget a claim whose write failed: the article stays unstored and is fetched again."""
+        self.claims.pop(record_id, None)
+
+    def commit(self, record: Mapping[str, Any]) -> None:
+        """Mark a durably written record stored. Call only after its line is fsynced."""
+        claim = self.claims.pop(record["id"], None)
+        if claim is not None and claim.content_hash == record["content_hash"]:
+            signature = claim.signature
+        else:
+            signature = self.signature(record.get("body") or "")
+        self.state.commit([_stored(record, signature)])
+        self.written.add(record["id"])
+
+    def replay(self, records: list[dict[str, Any]]) -> int:
+        """Commit records read back from the export files (crash recovery); returns how many were new."""
+        stored = [_stored(r, self.signature(r.get("body") or "")) for r in records if _has_identity(r)]
+        return self.state.commit(stored)
+
+
+def _stored(record: Mapping[str, Any], signature: bytes | None) -> StoredRecord:
+    return StoredRecord(str(record["id"]), int(record.get("revision") or 0), str(record["content_hash"]), signature)
+
+
+def _has_identity(record: Any) -> bool:
+    return isinstance(record, dict) and all(isinstance(record.get(key), str) for key in ("id", "content_hash"))
+
+
+_LEDGERS: WeakKeyDictionary[Crawler, Ledger] = WeakKeyDictionary()
+
+
+def ledger_for(crawler: Crawler) -> Ledger:
+    """The crawler's ledger (shared by the dedup and JSONL pipelines).
+
+    Settings: ARCHIVE_DEDUP_NEAR_ENABLED, ARCHIVE_DEDUP_NEAR_* (and the state's, see `crawler.state`).
+    """
+    if crawler not in _LEDGERS:
+        near = crawler.settings.getbool("ARCHIVE_DEDUP_NEAR_ENABLED")
+        fingerprinter = Fingerprinter(near_dup_params(crawler.settings)) if near else None
+        _LEDGERS[crawler] = Ledger(shared_state(crawler), fingerprinter)
+    return _LEDGERS[crawler]

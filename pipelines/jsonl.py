@@ -1,0 +1,111 @@
+"""Durable JSON Lines storage: the archive's store of record (never Scrapy's FEEDS).
+
+The file layout, manifest and torn-line quarantine are described in `crawler.exports`;
+appends and crash recovery in `crawler.exportwriter`; why the state is committed here,
+after the fsync, in `pipelines/__init__.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.exports import partition_of
+from crawler.exportwriter import PortalWriter, Recovery
+from crawler.lock import LockedError
+from crawler.state import state_dir
+from pipelines import Ledger, ledger_for
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+
+class JsonLinesPipeline:
+    """Appends each record as one line to `<ARCHIVE_EXPORTS_DIR>/<portal>/<YYYY>/<YYYY-MM>.jsonl`.
+
+    Per record: one write of one complete line, fsync, then the dedup state commit, then the
+    manifest. A portal directory is opened (run lock taken, crash leftovers repaired) when
+    the spider opens, for the spider's own portal, or at its first record otherwise.
+
+    Settings: ARCHIVE_JSONL_ENABLED, ARCHIVE_EXPORTS_DIR, ARCHIVE_STATE_DIR.
+    Stats: archive/jsonl/written, archive/jsonl/bytes, archive/jsonl/failed,
+    archive/jsonl/quarantined, archive/jsonl/replayed, archive/jsonl/restored, archive/jsonl/unreadable.
+    """
+
+    def __init__(self, crawler: Crawler, root: Path, ledger: Ledger, stats: StatsCollector) -> None:
+        self.crawler = crawler
+        self.root = root
+        self.ledger = ledger
+        self.stats = stats
+        self.state_dir = state_dir(crawler.settings)
+        self.writers: dict[str, PortalWriter] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("ARCHIVE_JSONL_ENABLED"):
+            raise NotConfigured("ARCHIVE_JSONL_ENABLED is off")
+        assert crawler.stats is not None
+        return cls(crawler, Path(crawler.settings["ARCHIVE_EXPORTS_DIR"]), ledger_for(crawler), crawler.stats)
+
+    def open_spider(self) -> None:
+        # Recover before the first request, so that deltafetch and dedup see what a killed run wrote.
+        spider = self.crawler.spider
+        if spider is not None and getattr(spider, "name", None):
+            self._writer(spider.name)
+
+    def process_item(self, item: Any) -> Any:
+        record = ItemAdapter(item).asdict()
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        try:
+            writer = self._writer(record["portal"])
+        except LockedError as exc:
+            self.ledger.release(record["id"])
+            self.stats.inc_value("archive/jsonl/failed")
+            raise DropItem(f"not written, {exc}", log_level="ERROR") from exc
+        try:
+            writer.append(partition_of(record), line)
+        except OSError:
+            self.ledger.release(record["id"])
+            self.stats.inc_value("archive/jsonl/failed")
+            raise
+        self.ledger.commit(record)
+        writer.publish()
+        self.stats.inc_value("archive/jsonl/written")
+        self.stats.inc_value("archive/jsonl/bytes", len(line))
+        return item
+
+    def close_spider(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        self.writers.clear()
+
+    def _writer(self, portal: str) -> PortalWriter:
+        if portal not in self.writers:
+            writer = PortalWriter(self.root, portal, self.state_dir, self.ledger.state.state_id)
+            try:
+                self._report(portal, writer.recover(self.ledger.replay))
+            except BaseException:
+                writer.close()
+                raise
+            self.writers[portal] = writer
+        return self.writers[portal]
+
+    def _report(self, portal: str, recovery: Recovery) -> None:
+        for path in recovery.quarantined:
+            logger.warning("%s: quarantined a torn last line in %s", portal, path)
+        for key in ("replayed", "restored", "unreadable"):
+            if getattr(recovery, key):
+                self.stats.inc_value(f"archive/jsonl/{key}", getattr(recovery, key))
+        if recovery.quarantined:
+            self.stats.inc_value("archive/jsonl/quarantined", len(recovery.quarantined))
+        if recovery.restored:
+            logger.warning("%s: %d records written by an interrupted run restored to the dedup state",
+                           portal, recovery.restored)  # fmt: skip
