@@ -146,8 +146,6 @@ def test_records_are_partitioned_by_publication_month(full_run: Run) -> None:
 
 
 def test_records_validate_against_the_json_schema(full_run: Run) -> None:
-    if not SCHEMA_PATH.exists():
-        pytest.skip("crawler/article.schema.json does not exist yet")
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -220,3 +218,10 @@ def test_bad_arguments_exit_with_one_line(
     assert result.process.returncode == EXIT_CONFIG, result.process.stderr[-2000:]
     assert len(result.stderr_lines) == 1 and named in result.stderr_lines[0], result.stderr_lines
     assert result.records == [] and kaltim_replica.requests(mark) == []
+
+
+def test_unknown_portal_is_refused_with_the_valid_names(crawl: Callable[..., CrawlResult]) -> None:
+    result = crawl("antara_atlantis", timeout=60)
+    assert result.process.returncode == EXIT_CONFIG
+    assert len(result.stderr_lines) == 1, result.stderr_lines
+    assert "antara_atlantis" in result.stderr_lines[0] and "antara_kaltim" in result.stderr_lines[0]

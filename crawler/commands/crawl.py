@@ -9,10 +9,11 @@ with `EXIT_LOCKED`; the lock (`crawler.lock`) is held until the crawl has finish
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
@@ -24,22 +25,27 @@ if TYPE_CHECKING:
 
 
 class Command(ScrapyCrawlCommand):
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Validated here, before Scrapy creates the crawler process and configures logging,
+        # so that a refusal is exactly one line on stderr and nothing else.
+        super().process_options(args, opts)
         if len(args) != 1:
             raise UsageError("give exactly one portal name (see `scrapy list`)")
-        assert self.crawler_process
-        loader = self.crawler_process.spider_loader
+        assert self.settings is not None
+        loader = get_spider_loader(self.settings)
         name = args[0]
         if name not in loader.list():
             self._refuse(f"unknown portal {name!r}; valid portals: {', '.join(sorted(loader.list()))}")
-            return
         validate = getattr(loader.load(name), "validate_arguments", None)
         try:
             if validate is not None:
                 validate(**opts.spargs)
         except ArgumentError as exc:
             self._refuse(f"{name}: {exc}")
-            return
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process
+        name = args[0]
         assert self.settings is not None
         try:
             lock = acquire(state_dir(self.settings), name)
@@ -55,6 +61,6 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str) -> NoReturn:
         sys.stderr.write(f"scrapy crawl: error: {message}\n")
-        self.exitcode = EXIT_CONFIG
+        raise SystemExit(EXIT_CONFIG)
