@@ -66,6 +66,8 @@ class AntaraArticlePage:
         if refusal:
             return NotAnArticle(refusal)
         root = self._root
+        if self._record_id() is None:
+            return NotAnArticle(self._unknown_page_reason(root, default="not_article_url"))
         found = ((layout, scope) for layout in LAYOUTS if (scope := layout.container(root)) is not None)
         layout_class, scope = next(found, (None, None))
         if layout_class is None or scope is None:
@@ -80,19 +82,15 @@ class AntaraArticlePage:
     # --- refusals -------------------------------------------------------------------------
     def _refusal(self) -> str | None:
         segment = urlsplit(self.response.url).path.strip("/").split("/")[0].lower()
-        if segment in NON_ARTICLE_PATHS:
-            return NON_ARTICLE_PATHS[segment]
-        if self._record_id() is None:
-            return "not_article_url"
-        return None
+        return NON_ARTICLE_PATHS.get(segment)
 
-    def _unknown_page_reason(self, root: etree._Element) -> str:
+    def _unknown_page_reason(self, root: etree._Element, default: str = "no_article_markup") -> str:
         title = " ".join(inline_text(node) for node in css(root, "title, h1")).lower()
         if any(marker in title for marker in SOFT_404_MARKERS):
             return "soft_404"
         if css(root, ".wrap__article-list article, .post-list article, ul.pagination"):
             return "listing_page"
-        return "no_article_markup"
+        return default
 
     # --- identity -------------------------------------------------------------------------
     @cached_property
@@ -148,7 +146,7 @@ class AntaraArticlePage:
             copyright_year=block.copyright_year,
             images=images,
             related=parts.related,
-            language=self.portal.language,
+            language=self._language(root_language=layout.root.get("lang")),
             word_count=len(body.split()),
             content_hash=content_hash(title, body),
             layout=layout.name,
@@ -166,8 +164,9 @@ class AntaraArticlePage:
         photographers = list(dict.fromkeys([*(name for name in captioned if name), *block.names("photographers")]))
         reporters = block.names("reporters")
         if not block.lines:
-            self.warnings.append("credits: credit block not found")
             reporters = self._field("reporters", layout.jsonld_reporters, [])
+            source = "; names from JSON-LD author" if reporters else ""
+            self.warnings += [f"reporters: credit block not found{source}", "editors: credit block not found"]
         trailing = [parts.trailing_credit] if parts.trailing_credit else []
         return {
             "reporters": reporters,
@@ -177,6 +176,11 @@ class AntaraArticlePage:
             "contributors": [parts.contributor] if parts.contributor else [],
             "credit_lines": [*trailing, *block.lines],
         }
+
+    def _language(self, root_language: str | None) -> str:
+        """The page's own `<html lang>` (English pages on a portal family), else the portal's language."""
+        code = (root_language or "").strip().lower().split("-")[0]
+        return code if code.isalpha() and 2 <= len(code) <= 3 else self.portal.language
 
     def _field(self, name: str, read: Callable[[], T], default: T) -> T:
         """`read()`, or `default` plus a warning when it raises (re-raised in strict mode)."""
