@@ -9,7 +9,6 @@ elements directly.
 from __future__ import annotations
 
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 import lxml.html
