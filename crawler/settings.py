@@ -49,6 +49,18 @@ ARCHIVE_DEDUP_NEAR_MIN_WORDS = 40  # bodies shorter than this are only compared 
 ARCHIVE_DELTAFETCH_ENABLED = True  # do not fetch article pages already stored (unless `-a refresh=1`)
 ARCHIVE_JSONL_ENABLED = True  # the store of record: one fsynced line per record, manifest per portal
 
+# --- WARC archive: every response with its request (crawler/warc; README "WARC archive") ---
+ARCHIVE_WARC_ENABLED = True  # write every downloaded response and its request to WARC 1.1 files (gzip per record)
+ARCHIVE_WARC_DIR = ""  # WARC files, their CDXJ indexes and the revisit index; empty = <ARCHIVE_EXPORTS_DIR>/warc
+ARCHIVE_WARC_MAX_BYTES = 1_000_000_000  # start a new WARC file once the current one reaches this size
+ARCHIVE_WARC_REVISITS_ENABLED = True  # store a payload already archived for the same URL as a `revisit` record
+
+# The WARC writer listens to response_downloaded, which fires before any downloader
+# middleware: it sees the bytes as received (still compressed, before redirects).
+EXTENSIONS = {
+    "crawler.warc.extension.WarcArchiver": 100,
+}
+
 # Deltafetch runs before robots.txt and the downloader: a stored article costs no request at all.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.deltafetch.DeltaFetchMiddleware": 50,

@@ -1,0 +1,50 @@
+"""Where each (target URI, payload digest) was first stored: the lookup behind revisit records.
+
+A small SQLite database beside the WARC files (`payloads.sqlite3`), shared by runs and by
+portals (keys are full URIs, so portals never collide). An entry is added only after its
+record is fsynced, so an entry never points at a record a crash could have torn off.
+WAL mode lets two portals' crawls use it at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crawler.warc.records import PayloadRef
+
+INDEX_NAME = "payloads.sqlite3"
+
+
+class PayloadIndex:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable against a process crash; a lost entry after a power cut only
+        # means the next identical payload is stored in full once more.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS payloads (uri TEXT NOT NULL, digest TEXT NOT NULL,"
+            " record_id TEXT NOT NULL, date TEXT NOT NULL, warc_file TEXT NOT NULL,"
+            " PRIMARY KEY (uri, digest)) WITHOUT ROWID"
+        )
+
+    def find(self, uri: str, digest: str) -> PayloadRef | None:
+        row = self._db.execute(
+            "SELECT record_id, date, warc_file FROM payloads WHERE uri = ? AND digest = ?", (uri, digest)
+        ).fetchone()
+        return PayloadRef(*row) if row else None
+
+    def add(self, uri: str, digest: str, ref: PayloadRef) -> None:
+        # The first stored copy stays the reference: revisits always point at a full record.
+        self._db.execute(
+            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?)",
+            (uri, digest, ref.record_id, ref.date, ref.warc_file),
+        )
+
+    def forget(self, uri: str, digest: str) -> None:
+        self._db.execute("DELETE FROM payloads WHERE uri = ? AND digest = ?", (uri, digest))
+
+    def close(self) -> None:
+        self._db.close()

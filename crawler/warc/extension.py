@@ -1,0 +1,203 @@
+"""The WARC writer: a Scrapy extension that archives every downloaded response with its request.
+
+It listens to `response_downloaded`, which Scrapy sends as soon as the download handler
+returns and before any downloader middleware runs: the response is exactly what came off
+the wire (still compressed, redirects not yet followed, errors not yet filtered), and the
+request carries every header the middlewares added. What a record holds is described in
+`crawler.warc.records`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.threads import deferToThread
+
+from crawler.warc.cdxj import write_cdxj
+from crawler.warc.digests import INDEX_NAME, PayloadIndex
+from crawler.warc.files import OpenWarc, cdxj_path, cut_torn_tail, lock_if_idle, today, warc_files
+from crawler.warc.records import WARC_VERSION, Exchange, PayloadRef, RecordBuilder, exchange_from_scrapy
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+META_KEY = "archive_warc"
+"""Request/response meta key set for every archived response: file, record_id, offset,
+payload_digest, date (WARC-Date) and type (`response` or `revisit`)."""
+
+
+class WarcArchiver:
+    """Writes WARC 1.1 files `<portal>-<YYYYMMDD>-<seq>.warc.gz` with a CDXJ index beside each.
+
+    Settings: ARCHIVE_WARC_ENABLED, ARCHIVE_WARC_DIR (default `<ARCHIVE_EXPORTS_DIR>/warc`),
+    ARCHIVE_WARC_MAX_BYTES, ARCHIVE_WARC_REVISITS_ENABLED, ARCHIVE_CONTACT_URL (warcinfo).
+    Stats: archive/warc/{records,responses,revisits,bytes,files,indexed,payload_bytes_saved,
+    torn_tails,quarantined_bytes,errors}.
+    """
+
+    def __init__(self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.revisits = revisits
+        assert crawler.stats is not None
+        self.stats: StatsCollector = crawler.stats
+        self._info = {
+            "software": f"regional-news-archiver (Scrapy {scrapy.__version__})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "http-header-user-agent": str(crawler.settings.get("USER_AGENT", "")),
+            "robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "operator": str(crawler.settings.get("ARCHIVE_CONTACT_URL", "")),
+            "description": "payloads as received, before content decoding; target URIs on the portal's real host",
+        }
+        self._builder = RecordBuilder()
+        self._prefix = "crawl"
+        self._index: PayloadIndex | None = None
+        self._current: OpenWarc | None = None
+        self._pending: list[Deferred[Any]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcArchiver:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_WARC_ENABLED"):
+            raise NotConfigured
+        directory = Path(settings.get("ARCHIVE_WARC_DIR") or Path(settings.get("ARCHIVE_EXPORTS_DIR")) / "warc")
+        extension = cls(
+            crawler,
+            directory,
+            settings.getint("ARCHIVE_WARC_MAX_BYTES"),
+            settings.getbool("ARCHIVE_WARC_REVISITS_ENABLED"),
+        )
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    # --- lifecycle -------------------------------------------------------------
+    def spider_opened(self, spider: Spider) -> None:
+        self._prefix = spider.name
+        self._info["isPartOf"] = spider.name
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.revisits:
+            self._index = PayloadIndex(self.directory / INDEX_NAME)
+        self.repair_unfinished()
+
+    def repair_unfinished(self) -> None:
+        """Finish the files a crashed run left: cut a torn last record off, then index."""
+        for path in warc_files(self.directory, self._prefix):
+            if cdxj_path(path).exists():
+                continue
+            fd = lock_if_idle(path)
+            if fd is None:
+                continue  # a live writer (another process) still holds it
+            try:
+                moved, quarantine = cut_torn_tail(path, self.directory / "quarantine")
+                if moved:
+                    logger.warning("WARC %s: torn last record (%d bytes) moved to %s", path, moved, quarantine)
+                    self.stats.inc_value("archive/warc/torn_tails")
+                    self.stats.inc_value("archive/warc/quarantined_bytes", moved)
+                write_cdxj(path)
+                self.stats.inc_value("archive/warc/indexed")
+            finally:
+                os.close(fd)
+
+    async def spider_closed(self, spider: Spider) -> None:
+        self._finish_current()
+        await maybe_deferred_to_future(DeferredList(self._pending, consumeErrors=True))
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    # --- writing ---------------------------------------------------------------
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        try:
+            request.meta[META_KEY] = self._archive(
+                exchange_from_scrapy(request, response, target_uri(spider, response.url))
+            )
+        except OSError:
+            # A full disk must not stop the crawl: JSONL is the archive of record, and the
+            # file was cut back to its last whole record by OpenWarc.append.
+            logger.exception("WARC: could not archive %s", response.url)
+            self.stats.inc_value("archive/warc/errors")
+
+    def _archive(self, exchange: Exchange) -> dict[str, Any]:
+        digest = exchange.payload_digest
+        original = self._original(exchange.target_uri, digest) if exchange.body else None
+        record_id = self._builder.new_record_id()
+        if original is None:
+            main = self._builder.response(exchange, record_id)
+        else:
+            main = self._builder.revisit(exchange, record_id, original)
+        request_record = self._builder.request(exchange, record_id)
+        warc = self._file()
+        offset = warc.append(main, request_record)
+        if original is None and self._index is not None and exchange.body:
+            self._index.add(exchange.target_uri, digest, PayloadRef(record_id, exchange.date, warc.path.name))
+        self._count(len(main) + len(request_record), original is not None, len(exchange.body))
+        meta = {"file": warc.path.name, "record_id": record_id, "offset": offset, "payload_digest": digest,
+                "date": exchange.date, "type": "response" if original is None else "revisit"}  # fmt: skip
+        if warc.size >= self.max_bytes:
+            self._finish_current()
+        return meta
+
+    def _original(self, uri: str, digest: str) -> PayloadRef | None:
+        if self._index is None:
+            return None
+        original = self._index.find(uri, digest)
+        if original is not None and not (self.directory / original.warc_file).exists():
+            # Its file was removed (retention): a revisit would point at nothing.
+            self._index.forget(uri, digest)
+            return None
+        return original
+
+    def _count(self, size: int, revisit: bool, payload_size: int) -> None:
+        self.stats.inc_value("archive/warc/records", 2)
+        self.stats.inc_value("archive/warc/bytes", size)
+        self.stats.inc_value("archive/warc/revisits" if revisit else "archive/warc/responses")
+        if revisit:
+            self.stats.inc_value("archive/warc/payload_bytes_saved", payload_size)
+
+    def _file(self) -> OpenWarc:
+        if self._current is None:
+            self._current = OpenWarc.create(self.directory, self._prefix, today())
+            self._current.append(self._builder.warcinfo(self._current.path.name, self._info))
+            self.stats.inc_value("archive/warc/files")
+            self.stats.inc_value("archive/warc/records")
+            logger.info("WARC: writing %s", self._current.path)
+        return self._current
+
+    def _finish_current(self) -> None:
+        """Close the current file and index it in a thread; its lock is held until indexed."""
+        warc, self._current = self._current, None
+        if warc is None:
+            return
+        done = deferToThread(write_cdxj, warc.path)
+        done.addCallback(lambda _: self.stats.inc_value("archive/warc/indexed"))
+        done.addErrback(lambda failure: logger.error("WARC: could not index %s: %s", warc.path, failure.value))
+        done.addBoth(lambda _: warc.close())
+        self._pending.append(done)
+
+
+def target_uri(spider: Spider, url: str) -> str:
+    """`url` moved onto the portal's real host when it was fetched from the spider's `base_url`."""
+    fetched, real = getattr(spider, "portal", None), getattr(spider, "real_portal", None)
+    if fetched is None or real is None or urlsplit(url).netloc.lower() != fetched.host:
+        return url
+    return str(real.rebase(url, real.base_url))
+
+
+__all__ = ["META_KEY", "WARC_VERSION", "WarcArchiver", "target_uri"]

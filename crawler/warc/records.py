@@ -1,0 +1,207 @@
+"""One HTTP exchange as WARC 1.1 records, each serialised as its own gzip member.
+
+What the archive stores, and why (this is the contract `reparse` and replay tools rely on):
+
+- **Target URI**: the URL on the portal's *real* host (`https://kaltim.antaranews.com/...`),
+  even when the crawl fetched a mirror or the local replica through `base_url`, so the archive
+  indexes and replays under the portal's own URLs. The URL actually fetched is kept in
+  `WARC-X-Fetched-URI`.
+- **Payload**: the body bytes as received, *before* content decoding. The writer runs on
+  Scrapy's `response_downloaded` signal, which fires before the downloader middlewares
+  (HttpCompressionMiddleware among them), so a gzip/br body is stored compressed and its
+  `Content-Encoding` / `Content-Length` headers stay true. Twisted has already removed the
+  chunked transfer coding, so a `Transfer-Encoding` header is renamed
+  `X-Archive-Orig-Transfer-Encoding` (pywb's convention): readers must not de-chunk a body
+  that is no longer chunked.
+- **Status line and headers**: the protocol Scrapy reports, the status code and the standard
+  reason phrase (Scrapy does not keep the phrase the server sent); header values and order as
+  received, names in Scrapy's Title-Case (Twisted and Scrapy normalise their case).
+- **Request**: method, path and the headers Scrapy sent (plus `Host`, which Twisted adds on
+  the wire), linked to the response by `WARC-Concurrent-To`.
+- **WARC-Payload-Digest**: `sha1:<base32>` of the payload as stored. An identical payload of
+  the same target URI is stored as a `revisit` record (identical-payload-digest profile) that
+  names the original by `WARC-Refers-To`, `-Target-URI` and `-Date`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.http import Response
+
+WARC_VERSION = "WARC/1.1"
+FETCHED_URI_HEADER = "WARC-X-Fetched-URI"
+ORIG_TRANSFER_ENCODING = "X-Archive-Orig-Transfer-Encoding"
+# zlib's default level: level 9 (warcio's own choice) costs more CPU for ~1% on HTML.
+GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A fetched response and the request that produced it, as they went over the wire."""
+
+    target_uri: str
+    fetched_uri: str
+    date: str
+    """WARC-Date: ISO 8601 UTC with microseconds."""
+    protocol: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    method: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    ip_address: str | None = None
+    truncated: bool = False
+
+    @property
+    def payload_digest(self) -> str:
+        return payload_digest(self.body)
+
+
+@dataclass(frozen=True)
+class PayloadRef:
+    """Where a payload was first stored: what a revisit record points to."""
+
+    record_id: str
+    date: str
+    warc_file: str
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC-Payload-Digest of `body`, in the `sha1:<base32>` form warcio and pywb use."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_date(moment: datetime | None = None) -> str:
+    moment = (moment or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    return str(datetime_to_iso_date(moment, use_micros=True))
+
+
+def exchange_from_scrapy(request: Request, response: Response, target_uri: str) -> Exchange:
+    """The exchange as Scrapy's download handler returned it (before any middleware)."""
+    host = urlsplit(response.url).netloc
+    request_headers = [("Host", host), *_header_pairs(request.headers)]
+    return Exchange(
+        target_uri=target_uri,
+        fetched_uri=response.url,
+        date=warc_date(),
+        protocol=response.protocol or "HTTP/1.1",
+        status=response.status,
+        headers=_response_headers(response),
+        body=response.body,
+        method=request.method,
+        request_headers=request_headers,
+        request_body=request.body,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        truncated="dataloss" in response.flags,
+    )
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    # latin-1 maps every byte to one code point, so header bytes round-trip unchanged.
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items() for value in values]
+
+
+def _response_headers(response: Response) -> list[tuple[str, str]]:
+    pairs = _header_pairs(response.headers)
+    return [(ORIG_TRANSFER_ENCODING if n.lower() == "transfer-encoding" else n, v) for n, v in pairs]
+
+
+class RecordBuilder:
+    """Serialises exchanges into gzip members (one per record) ready to append to a WARC file."""
+
+    def __init__(self) -> None:
+        self._buffer = BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=False, warc_version=WARC_VERSION)
+
+    def response(self, exchange: Exchange, record_id: str) -> bytes:
+        record = self._writer.create_warc_record(
+            exchange.target_uri,
+            "response",
+            payload=BytesIO(exchange.body),
+            length=len(exchange.body),
+            warc_headers_dict=self._common_headers(exchange, record_id),
+            http_headers=self._status_and_headers(exchange),
+        )
+        return self._serialise(record)
+
+    def revisit(self, exchange: Exchange, record_id: str, original: PayloadRef) -> bytes:
+        headers = self._common_headers(exchange, record_id)
+        del headers["WARC-Payload-Digest"]  # create_revisit_record adds it
+        headers["WARC-Refers-To"] = original.record_id
+        record = self._writer.create_revisit_record(
+            exchange.target_uri,
+            exchange.payload_digest,
+            exchange.target_uri,
+            original.date,
+            http_headers=self._status_and_headers(exchange),
+            warc_headers_dict=headers,
+        )
+        return self._serialise(record)
+
+    def request(self, exchange: Exchange, concurrent_to: str) -> bytes:
+        target = urlsplit(exchange.fetched_uri)
+        path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        headers = {"WARC-Date": exchange.date, "WARC-Concurrent-To": concurrent_to}
+        record = self._writer.create_warc_record(
+            exchange.target_uri,
+            "request",
+            payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            warc_headers_dict=headers,
+            http_headers=StatusAndHeaders(
+                f"{exchange.method} {path} HTTP/1.1", list(exchange.request_headers), is_http_request=True
+            ),
+        )
+        return self._serialise(record)
+
+    def warcinfo(self, filename: str, info: dict[str, str]) -> bytes:
+        return self._serialise(self._writer.create_warcinfo_record(filename, info))
+
+    @staticmethod
+    def new_record_id() -> str:
+        return str(StatusAndHeadersParser.make_warc_id())
+
+    def _common_headers(self, exchange: Exchange, record_id: str) -> dict[str, str]:
+        headers = {
+            "WARC-Record-ID": record_id,
+            "WARC-Date": exchange.date,
+            "WARC-Payload-Digest": exchange.payload_digest,
+            FETCHED_URI_HEADER: exchange.fetched_uri,
+        }
+        if exchange.ip_address:
+            headers["WARC-IP-Address"] = exchange.ip_address
+        if exchange.truncated:
+            headers["WARC-Truncated"] = "disconnect"
+        return headers
+
+    @staticmethod
+    def _status_and_headers(exchange: Exchange) -> StatusAndHeaders:
+        try:
+            reason = HTTPStatus(exchange.status).phrase
+        except ValueError:
+            reason = ""
+        statusline = f"{exchange.status} {reason}".rstrip()
+        return StatusAndHeaders(statusline, list(exchange.headers), protocol=exchange.protocol)
+
+    def _serialise(self, record: Any) -> bytes:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.write_record(record)
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return compressor.compress(self._buffer.getvalue()) + compressor.flush()
