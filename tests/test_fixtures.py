@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+import lxml.html
 import pytest
 from itemadapter import ItemAdapter
 
@@ -188,3 +189,17 @@ def test_fixture_folder_has_no_strays() -> None:
         if path.is_file() and path.name != "README.md":
             assert path.name.endswith(allowed), f"stray file {path}"
             assert path.name.endswith(".html") or path.with_name(path.name.split(".")[0] + ".html").exists(), path
+
+
+@pytest.mark.parametrize("case", ARTICLES, ids=[f"{c.name}-expected-in-page" for c in ARTICLES])
+def test_expected_texts_occur_in_page(case: Case) -> None:
+    """Every hand-written text value is on the page (tags dropped, whitespace collapsed): catches typos in edits."""
+    page = " ".join(lxml.html.fromstring(case.html_path.read_bytes()).text_content().split())
+    want = case.expected
+    texts = [want["title"], want["published_at_raw"], *want["body"].split("\n\n"), *want["credit_lines"]]
+    texts += [want["copyright"] or "", want["dateline"] or "", *want["tags"], *(want["section"] or "",)]
+    texts += [image["caption"] or "" for image in want["images"]] + [link["title"] for link in want["related"]]
+    for role in ("reporters", "editors", "translators", "photographers", "contributors"):
+        texts += want[role]
+    missing = [text for text in texts if " ".join(text.split()) not in page]
+    assert not missing, f"not on the page: {missing}"
