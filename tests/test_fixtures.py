@@ -23,6 +23,7 @@ from tests.fixture_diff import FIXTURES, NOT_ARTICLE_KEY, RECORD_FIELDS, Case, a
 CASES = discover()
 ARTICLES = [case for case in CASES if case.is_article]
 ERAS = ("post-content", "wrap-article-detail", "amp", "not-article", "regions")
+"""Era folders that must hold at least one fixture (others, such as full-page copies, may be added)."""
 NOT_ARTICLE_REASONS = ("photo_page", "video_page", "listing_page", "soft_404", "no_body")
 LAYOUTS = ("antara/post-content", "antara/wrap-article-detail", "antara/amp")
 FETCHED_AT = "2026-11-24T10:00:00+00:00"
@@ -126,9 +127,9 @@ def test_json_roundtrip(case: Case) -> None:
 
 def test_every_era_has_fixtures() -> None:
     eras = {case.era for case in CASES}
-    assert eras == set(ERAS), f"eras with fixtures: {sorted(eras)}"
+    assert set(ERAS) <= eras, f"eras without fixtures: {sorted(set(ERAS) - eras)}"
     layouts = {case.expected["layout"] for case in ARTICLES}
-    assert layouts == set(LAYOUTS)
+    assert layouts == set(LAYOUTS), f"layouts: {sorted(layouts)}"
 
 
 def test_every_registry_row_has_a_region_fixture() -> None:
