@@ -24,7 +24,7 @@ CASES = discover()
 ARTICLES = [case for case in CASES if case.is_article]
 ERAS = ("post-content", "wrap-article-detail", "amp", "not-article", "regions")
 """Era folders that must hold at least one fixture (others, such as full-page copies, may be added)."""
-NOT_ARTICLE_REASONS = ("photo_page", "video_page", "listing_page", "soft_404", "no_body")
+NOT_ARTICLE_REASONS = ("photo_page", "video_page", "infographic_page", "listing_page", "soft_404", "no_body")
 LAYOUTS = ("antara/post-content", "antara/wrap-article-detail", "antara/amp")
 FETCHED_AT = "2026-11-24T10:00:00+00:00"
 
