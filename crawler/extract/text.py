@@ -85,8 +85,8 @@ class Block:
 
     text: str = ""
     element: HtmlElement | None = None
-    muted: bool = False
-    """Inside a collected element (credits, inserts) rather than running text."""
+    links: list[HtmlElement] = field(default_factory=list)
+    """The `<a>` elements inside this paragraph's text (a loose 'Baca juga:' line is known by them)."""
 
 
 @dataclass
@@ -94,12 +94,14 @@ class _Walk:
     decide: Callable[[HtmlElement], Take]
     blocks: list[Block] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
+    links: list[HtmlElement] = field(default_factory=list)
 
     def flush(self) -> None:
         text = " ".join("".join(self.parts).split())
         if text:
-            self.blocks.append(Block(text))
+            self.blocks.append(Block(text, links=self.links))
         self.parts.clear()
+        self.links = []
 
     def walk(self, element: HtmlElement) -> None:
         if element.text:
@@ -113,13 +115,15 @@ class _Walk:
             take = Take.DROP if tag.lower() in NOISE_TAGS else self.decide(child)
             if take is Take.COLLECT:
                 self.flush()
-                self.blocks.append(Block(element=child, muted=True))
+                self.blocks.append(Block(element=child))
             elif tag.lower() == "br":
                 self.flush()
             elif take is Take.KEEP:
                 block = tag.lower() in BLOCK_TAGS
                 if block:
                     self.flush()
+                elif tag == "a":
+                    self.links.append(child)
                 self.walk(child)
                 if block:
                     self.flush()

@@ -24,7 +24,7 @@ from crawler.extract.text import inline_text, normalise
 from crawler.items import ArticleItem, Image
 from crawler.pages import NotAnArticle
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
-from crawler.portals.antara.layouts.base import BodyParts
+from crawler.portals.antara.layouts.base import BodyParts, detect
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -68,10 +68,10 @@ class AntaraArticlePage:
         root = self._root
         if self._record_id() is None:
             return NotAnArticle(self._unknown_page_reason(root, default="not_article_url"))
-        found = ((layout, scope) for layout in LAYOUTS if (scope := layout.container(root)) is not None)
-        layout_class, scope = next(found, (None, None))
-        if layout_class is None or scope is None:
+        found = detect(root, LAYOUTS)
+        if found is None:
             return NotAnArticle(self._unknown_page_reason(root))
+        layout_class, scope = found
         layout = layout_class(root, scope, page_url=self._url(), zone=self.portal.timezone, now=self.fetched_at)
         parts = self._field("body", layout.body_parts, None)
         if parts is None or not parts.paragraphs:

@@ -21,7 +21,7 @@ from crawler.extract import credits as credit_lines
 from crawler.extract import jsonld
 from crawler.extract.dates import isoformat, parse_iso, parse_printed_date
 from crawler.extract.select import attr, css, css_first
-from crawler.extract.text import Block, Take, blocks, has_class, inline_text, lines, normalise
+from crawler.extract.text import Take, blocks, has_class, inline_text, lines, normalise
 from crawler.items import Image, Related
 
 _DATELINE = re.compile(
@@ -51,7 +51,12 @@ class AntaraArticleLayout:
 
     name: ClassVar[str] = ""
     CONTAINER: ClassVar[tuple[str, ...]] = ()
-    """The element holding the whole article (title, date, body, credits); its presence picks the layout."""
+    """The element holding the whole article (title, date, body, credits); its presence picks the layout.
+
+    The first selector names the tag: a search of a whole page by class alone costs a third
+    of parsing it, by tag and class a twentieth. The others are fallbacks, tried only after
+    every layout's first selector missed (`detect`).
+    """
     TITLE: ClassVar[tuple[str, ...]] = ()
     DATE: ClassVar[tuple[str, ...]] = ()
     BODY: ClassVar[tuple[str, ...]] = ()
@@ -71,10 +76,6 @@ class AntaraArticleLayout:
         """Canonical URL of the page on the real host: relative links are resolved against it."""
         self.zone = zone
         self.now = now
-
-    @classmethod
-    def container(cls, root: etree._Element) -> etree._Element | None:
-        return css_first(root, *cls.CONTAINER)
 
     # --- structured data ----------------------------------------------------------------
     @cached_property
@@ -162,12 +163,14 @@ class AntaraArticleLayout:
         parts = BodyParts()
         texts: list[str] = []
         for block in blocks(element, self._decide):
-            if block.element is None:
+            if block.element is None and block.links and _RELATED_PREFIX.match(block.text):
+                parts.related.extend(self._related(block.links))  # a loose `<b>Baca juga:</b> <a>` line
+            elif block.element is None:
                 texts.append(block.text)
             elif has_class(block.element, "text-muted"):
                 parts.credit_texts.append(lines(block.element))
             else:
-                parts.related.extend(self._related(block))
+                parts.related.extend(self._related(block.element.xpath(".//a[@href]")))
         # Credit paragraphs printed after the body container (the older template's copyright line).
         for sibling in element.itersiblings():
             if isinstance(sibling.tag, str) and sibling.tag == "p" and has_class(sibling, "text-muted"):
@@ -191,13 +194,11 @@ class AntaraArticleLayout:
             return Take.COLLECT
         return Take.KEEP
 
-    def _related(self, block: Block) -> list[Related]:
-        assert block.element is not None
-        links = block.element.xpath(".//a[@href]")
+    def _related(self, links: list[etree._Element]) -> list[Related]:
         return [
             Related(title=inline_text(link), url=self._absolute(link.get("href")))
             for link in links
-            if inline_text(link)
+            if link.get("href") and inline_text(link)
         ]
 
     def _clean(self, texts: list[str], parts: BodyParts) -> list[str]:
@@ -234,3 +235,16 @@ def _leading_text(element: etree._Element) -> str:
     if not text.strip() and len(element):
         text = element[0].text or ""
     return text
+
+
+def detect(
+    root: etree._Element, layouts: tuple[type[AntaraArticleLayout], ...]
+) -> tuple[type[AntaraArticleLayout], etree._Element] | None:
+    """The first layout whose container is on the page, and that container: fast selectors first."""
+    for first_round in (True, False):
+        for layout in layouts:
+            queries = layout.CONTAINER[:1] if first_round else layout.CONTAINER[1:]
+            scope = css_first(root, *queries)
+            if scope is not None:
+                return layout, scope
+    return None

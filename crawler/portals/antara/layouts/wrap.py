@@ -7,7 +7,7 @@ from crawler.portals.antara.layouts.base import AntaraArticleLayout
 
 class AntaraArticleWrapLayout(AntaraArticleLayout):
     name = "antara/wrap-article-detail"
-    CONTAINER = (".wrap__article-detail",)
+    CONTAINER = ("div.wrap__article-detail", ".wrap__article-detail")
     TITLE = (".wrap__article-detail-title h1", ".wrap__article-detail-title")
     DATE = (
         ".wrap__article-detail-info span.text-secondary.font-weight-normal",
