@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import json
 import sys
 from dataclasses import dataclass, fields
@@ -109,11 +110,17 @@ def response_for(case: Case) -> HtmlResponse:
     return HtmlResponse(url=case.meta["url"], body=case.html_path.read_bytes())
 
 
+def family_registry(family: str) -> dict[str, Any]:
+    """`REGISTRY` after importing only this family's module, so another family's state cannot break these tests."""
+    importlib.import_module(f"crawler.portals.{family}")  # late: imports the page objects; registers on import
+    from crawler.portals import REGISTRY
+
+    return {name: portal for name, portal in REGISTRY.items() if portal.family == family}
+
+
 def parse(case: Case) -> Any:
     """Run the portal's page object strictly on the case; `ArticleItem` or `NotAnArticle`."""
-    from crawler.portals import load_registry  # late: imports the page objects
-
-    portal = load_registry()[case.meta["portal"]]
+    portal = family_registry(case.family)[case.meta["portal"]]
     fetched_at = datetime.fromisoformat(case.meta["fetched_at"])
     return portal.article_page(response_for(case), portal, fetched_at=fetched_at, strict=True).to_item()
 

@@ -18,7 +18,16 @@ import lxml.html
 import pytest
 from itemadapter import ItemAdapter
 
-from tests.fixture_diff import FIXTURES, NOT_ARTICLE_KEY, RECORD_FIELDS, Case, as_record, discover, parse
+from tests.fixture_diff import (
+    FIXTURES,
+    NOT_ARTICLE_KEY,
+    RECORD_FIELDS,
+    Case,
+    as_record,
+    discover,
+    family_registry,
+    parse,
+)
 
 CASES = discover()
 ARTICLES = [case for case in CASES if case.is_article]
@@ -133,9 +142,7 @@ def test_every_era_has_fixtures() -> None:
 
 
 def test_every_registry_row_has_a_region_fixture() -> None:
-    from crawler.portals import load_registry
-
-    antara = {name for name, portal in load_registry().items() if portal.family == "antara"}
+    antara = set(family_registry("antara"))
     regions = {case.name.removeprefix("regions/") for case in CASES if case.era == "regions"}
     assert regions == antara, f"missing: {sorted(antara - regions)}; unknown: {sorted(regions - antara)}"
 
