@@ -180,6 +180,15 @@ class WarcArchiver:
             logger.info("WARC: writing %s", self._current.path)
         return self._current
 
+    def finish_now(self) -> None:
+        """Close and index the current file in this thread (for tools and tests without a reactor)."""
+        warc, self._current = self._current, None
+        if warc is not None:
+            try:
+                write_cdxj(warc.path)
+            finally:
+                warc.close()
+
     def _finish_current(self) -> None:
         """Close the current file and index it in a thread; its lock is held until indexed."""
         warc, self._current = self._current, None

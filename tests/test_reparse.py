@@ -1,0 +1,150 @@
+"""`scrapy reparse`: the WARC files of real crawls, re-parsed offline, rebuild the same exports.
+
+Two crawls of the replica share one export root: the second (`refresh=1`) runs after an
+article was edited, so the exports hold a revision. Then the exports are set aside,
+`scrapy reparse <warc dir> -o <empty dir>` runs with the replica still up (its access log
+must not grow) and the new records are compared with the crawl's, field by field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.exitcodes import EXIT_CONFIG
+from crawler.items import ArticleItem
+from crawler.pages import NotAnArticle
+from crawler.portals import load_registry
+from tests.replica.data import write_file
+from tests.replica.harness import KALTIM_DATA, ROOT, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.warc_reading import fetch, make_archiver
+
+PORTAL = "antara_kaltim"
+REPARSE_DIFFERS = {"crawled_at"}  # the page object stamps the time it ran
+FIELDS = [f.name for f in dataclasses.fields(ArticleItem)]
+
+
+def _records(exports: Path) -> list[dict[str, Any]]:
+    files = sorted((exports / PORTAL).rglob("*.jsonl"))
+    return [json.loads(line) for path in files for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def reparse(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "scrapy", "reparse", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+
+
+@dataclasses.dataclass
+class Archive:
+    exports: Path
+    crawled: list[dict[str, Any]]
+    reparsed_into: Path
+    reparsed: list[dict[str, Any]]
+    process: subprocess.CompletedProcess[str]
+    requests_during_reparse: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = tmp_path_factory.mktemp("reparse")
+    doc = json.loads(KALTIM_DATA.read_text(encoding="utf-8"))
+    data = root / "data.json"
+    write_file(data, doc)
+    replica = start_replica(data, root / "replica")
+    try:
+        exports = root / "exports"
+        first = run_crawl(PORTAL, exports, base_url=replica.base_url)
+        assert first.process.returncode == 0, first.process.stderr[-3000:]
+        doc["articles"][2]["paragraphs"][0] += " Kalimat ini ditambahkan redaksi sebagai koreksi."
+        write_file(data, doc)
+        second = run_crawl(PORTAL, exports, base_url=replica.base_url, arguments={"refresh": "1"})
+        assert second.process.returncode == 0, second.process.stderr[-3000:]
+        into = root / "reparsed"
+        mark = replica.mark()
+        process = reparse(str(exports / "warc"), "-o", str(into), env={**os.environ, **trap_proxy_env(replica)})
+        yield Archive(exports, _records(exports), into, _records(into), process, replica.requests(mark))
+    finally:
+        replica.stop()
+
+
+def _key(record: dict[str, Any]) -> tuple[str, int]:
+    return record["id"], record["revision"]
+
+
+def test_reparse_succeeds_offline(archive: Archive) -> None:
+    assert archive.process.returncode == 0, archive.process.stderr[-3000:]
+    assert archive.requests_during_reparse == [], "reparse made requests"
+    assert "'downloader/request_count'" not in archive.process.stderr
+
+
+def test_the_crawls_exported_a_revision(archive: Archive) -> None:
+    assert sorted(r["revision"] for r in archive.crawled).count(1) == 1
+
+
+def test_reparse_exports_the_same_records(archive: Archive) -> None:
+    assert sorted(map(_key, archive.reparsed)) == sorted(map(_key, archive.crawled))
+    assert len(archive.reparsed) == len({_key(r) for r in archive.reparsed}), "duplicates"
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_reparsed_field_matches_the_crawl(archive: Archive, field: str) -> None:
+    if field in REPARSE_DIFFERS:
+        assert all(r[field] for r in archive.reparsed)
+        return
+    crawled = {_key(r): r[field] for r in archive.crawled}
+    differing = {
+        f"{k[0]}#{k[1]}": (crawled.get(k), r[field]) for r in archive.reparsed if crawled.get(k := _key(r)) != r[field]
+    }
+    assert differing == {}
+
+
+def test_reparse_into_the_live_exports_adds_nothing(archive: Archive, tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    shutil.copytree(archive.exports, live)
+    before = {p: p.read_bytes() for p in (live / PORTAL).rglob("*.jsonl")}
+    process = reparse(str(live / "warc"), "-o", str(live))
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert {p: p.read_bytes() for p in (live / PORTAL).rglob("*.jsonl")} == before
+    assert "'archive/dedup/dropped/unchanged'" in process.stderr
+
+
+def test_a_compressed_payload_is_decoded_as_in_a_crawl(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
+    replica = replica_factory(KALTIM_DATA)
+    path = "/berita/63012/gubernur-kaltim-terima-audiensi-bpjs-ketenagakerjaan"
+    page = urllib.request.urlopen(replica.base_url + path).read()
+    archiver, spider = make_archiver(tmp_path)
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}
+    meta = fetch(archiver, spider, path, gzip.compress(page), **headers)
+    archiver.finish_now()
+    process = reparse(str(tmp_path / "warc"), "-o", str(tmp_path / "out"))
+    assert process.returncode == 0, process.stderr[-3000:]
+    [record] = _records(tmp_path / "out")
+    portal = load_registry()[PORTAL]
+    plain = portal.article_page(HtmlResponse(spider.portal.base_url + path, body=page), portal).to_item()
+    assert not isinstance(plain, NotAnArticle)
+    expected = dataclasses.asdict(plain) | {"warc_file": meta["file"], "warc_record_id": meta["record_id"]}
+    assert {k: v for k, v in record.items() if k not in REPARSE_DIFFERS | {"revision", "previous_hash"}} == {
+        k: v for k, v in expected.items() if k not in REPARSE_DIFFERS | {"revision", "previous_hash"}
+    }
+
+
+def test_no_warc_input_is_a_usage_error(tmp_path: Path) -> None:
+    missing = reparse(str(tmp_path / "nothing-here"))
+    assert missing.returncode == EXIT_CONFIG and "no such file" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = reparse(str(tmp_path / "empty"), "-o", str(tmp_path / "out"))
+    assert empty.returncode == EXIT_CONFIG and "no *.warc.gz" in empty.stderr
