@@ -29,6 +29,8 @@ class ReplicaConfig:
     """Override the data file's listing page size."""
     access_log: Path | None = None
     """JSON Lines file receiving one record per request (method, target, host, status, ...)."""
+    latency_ms: int = 0
+    """Simulated network latency: every served reply waits this long first (distributed-mode tests, benchmarks)."""
 
 
 def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
@@ -40,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
     parser.add_argument("--pagination", choices=("path", "query"), help="pager link form")
     parser.add_argument("--page-size", type=int, help="entries per listing page")
     parser.add_argument("--access-log", type=Path, help="JSON Lines request log")
+    parser.add_argument("--latency-ms", type=int, default=0, help="delay every reply by this many milliseconds")
     args = parser.parse_args(argv)
     return ReplicaConfig(
         data=args.data,
@@ -49,4 +52,5 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
         pagination=args.pagination,
         page_size=args.page_size,
         access_log=args.access_log,
+        latency_ms=args.latency_ms,
     )

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -294,4 +295,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 def make_server(config: ReplicaConfig) -> ReplicaHTTPServer:
     """A bound (not yet serving) server; its port is `server.server_port`."""
-    return ReplicaHTTPServer(Replica(config), AccessLog(config.access_log))
+    replica = Replica(config)
+    if config.latency_ms > 0:
+        # Innermost: replies from the site pay it; a middleware answering on its own (proxy refusal) does not.
+        replica.middlewares = (*replica.middlewares, simulated_latency(config.latency_ms / 1000))
+    return ReplicaHTTPServer(replica, AccessLog(config.access_log))
+
+
+def simulated_latency(seconds: float) -> Middleware:
+    """Wait `seconds` before answering, as a distant portal would; handler threads wait side by side."""
+
+    def delay(request: Request, forward: Dispatch) -> Reply:
+        time.sleep(seconds)
+        return forward(request)
+
+    return delay
