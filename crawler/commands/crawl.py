@@ -17,7 +17,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
-from crawler.lock import LockedError, acquire
+from crawler.lock import LockedError, PortalLock, acquire
 from crawler.state import state_dir
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 
 class Command(ScrapyCrawlCommand):
+    _lock: PortalLock
+
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         # Validated here, before Scrapy creates the crawler process and configures logging,
         # so that a refusal is exactly one line on stderr and nothing else.
@@ -42,22 +44,20 @@ class Command(ScrapyCrawlCommand):
                 validate(**opts.spargs)
         except ArgumentError as exc:
             self._refuse(f"{name}: {exc}")
+        # Taken here for the same reason; held by this process until `run` has finished the crawl.
+        try:
+            self._lock = acquire(state_dir(self.settings), name)
+        except LockedError as exc:
+            sys.stderr.write(f"scrapy crawl: {exc}\n")
+            raise SystemExit(EXIT_LOCKED) from None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process
-        name = args[0]
-        assert self.settings is not None
         try:
-            lock = acquire(state_dir(self.settings), name)
-        except LockedError as exc:
-            sys.stderr.write(f"scrapy crawl: {exc}\n")
-            self.exitcode = EXIT_LOCKED
-            return
-        try:
-            self.crawler_process.crawl(self._create_crawler(name), **opts.spargs)
+            self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
             self.crawler_process.start()
         finally:
-            lock.release()
+            self._lock.release()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
 
