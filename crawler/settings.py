@@ -79,3 +79,30 @@ ITEM_PIPELINES = {
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# --- Scheduled runs: incremental stop, crawlall, politeness, monitoring, report (README "Running from cron") ---
+ARCHIVE_INCREMENTAL_ENABLED = True  # scheduled runs stop a listing at the first page linking only stored articles
+ARCHIVE_CRAWLALL_PORTALS = ["antara_kaltim"]  # portals `scrapy crawlall` runs when none are named on its command line
+ARCHIVE_LOG_DIR = ""  # one log file per `scrapy crawlall` run; empty = <ARCHIVE_EXPORTS_DIR>/.logs
+ARCHIVE_LOG_RETENTION_DAYS = 14  # crawlall log files older than this are deleted when a run starts
+ARCHIVE_BACKFILL_DOWNLOAD_DELAY_SECONDS = 2.0  # DOWNLOAD_DELAY of runs with `-a since=`/`until=`, unless set with -s
+ARCHIVE_RETRY_AFTER_ENABLED = True  # pause a host after 429/503: Retry-After, else exponential backoff
+ARCHIVE_RETRY_AFTER_BASE_SECONDS = 5.0  # pause after a 429/503 without Retry-After; doubles with each retry
+ARCHIVE_RETRY_AFTER_MAX_SECONDS = 600.0  # cap on one pause; a longer Retry-After gives the request up
+ARCHIVE_MONITOR_ENABLED = True  # per-run health checks, run summary JSON and the HTML report
+ARCHIVE_MONITOR_MIN_RECORDS = 20  # coverage is judged over this many records at least (earlier runs fill up)
+ARCHIVE_MONITOR_MIN_TITLE_COVERAGE = 0.99  # share of written records with a title
+ARCHIVE_MONITOR_MIN_PUBLISHED_AT_COVERAGE = 0.98  # share of written records with published_at
+ARCHIVE_MONITOR_MIN_BODY_COVERAGE = 0.98  # share of written records with a body of at least 200 characters
+ARCHIVE_MONITOR_MIN_REPORTERS_COVERAGE = 0.90  # share of written records naming a reporter
+ARCHIVE_MONITOR_MIN_EDITORS_COVERAGE = 0.90  # share of written records naming an editor
+ARCHIVE_MONITOR_MIN_COPYRIGHT_COVERAGE = 0.80  # share of written records with a copyright line
+ARCHIVE_MONITOR_MIN_LINKS = 1  # fewer article links found in listings and feeds than this marks the run unhealthy
+ARCHIVE_REPORT_ENABLED = True  # write <ARCHIVE_EXPORTS_DIR>/report.html after each run (needs ARCHIVE_MONITOR_ENABLED)
+ARCHIVE_REPORT_RETENTION_DAYS = 90  # run summaries (<ARCHIVE_EXPORTS_DIR>/.runs) older than this are deleted
+
+# Retry-After sits just before Scrapy's RetryMiddleware (550) sees a response, and pauses requests after it.
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.retry_after.RetryAfterMiddleware"] = 560
+EXTENSIONS = {
+    "crawler.monitor.RunMonitor": 500,
+}

@@ -4,6 +4,8 @@ A bad `-a` value or an unknown portal ends the run before anything is fetched, w
 line on stderr and `EXIT_CONFIG`, instead of a traceback from inside the engine. A second
 run of a portal while the first still runs (overlapping cron jobs) refuses the same way,
 with `EXIT_LOCKED`; the lock (`crawler.lock`) is held until the crawl has finished.
+A crawl that the monitor (`crawler.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`.
+Backfills (`-a since=`/`until=`) get the slower backfill download delay (`crawler.politeness`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
 from crawler.lock import LockedError, PortalLock, acquire
+from crawler.monitor import verdict_of
+from crawler.politeness import apply_backfill_politeness
 from crawler.state import state_dir
 
 if TYPE_CHECKING:
@@ -54,12 +58,17 @@ class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process
         try:
-            self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+            crawler = self._create_crawler(args[0])
+            apply_backfill_politeness(crawler.settings, opts.spargs)
+            self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
         finally:
             self._lock.release()
+        verdict = verdict_of(crawler)
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
+        elif verdict is not None and not verdict.healthy:
+            self.exitcode = EXIT_UNHEALTHY
 
     def _refuse(self, message: str) -> NoReturn:
         sys.stderr.write(f"scrapy crawl: error: {message}\n")

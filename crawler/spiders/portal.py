@@ -13,7 +13,7 @@ Request meta keys (all namespaced):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -28,14 +28,16 @@ from crawler.extract.feeds import parse_feed
 from crawler.items import ArticleItem
 from crawler.pages import ListingEntry, NotAnArticle
 from crawler.portals import PortalDefinition, load_registry
+from crawler.state import shared_state
 
 
 class PortalSpider(scrapy.Spider):
     """Crawls one portal. Subclasses set `name` and `registry_portal`.
 
-    Settings: ARCHIVE_MAX_LISTING_PAGES, ARCHIVE_BACKFILL_MAX_LISTING_PAGES.
+    Settings: ARCHIVE_MAX_LISTING_PAGES, ARCHIVE_BACKFILL_MAX_LISTING_PAGES, ARCHIVE_INCREMENTAL_ENABLED.
     Stats: archive/discovery/{listing_pages,feeds,sitemaps,links,duplicate_links,
-    foreign_links,out_of_range}, archive/parse/{articles,not_an_article/<reason>,out_of_range}.
+    foreign_links,out_of_range}, archive/parse/{articles,not_an_article/<reason>,out_of_range},
+    archive/incremental/{listing_stops,feed_only_stored}.
     """
 
     registry_portal: ClassVar[PortalDefinition]
@@ -52,6 +54,7 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = [urlsplit(self.portal.base_url).hostname or self.portal.host]
         self._zone = ZoneInfo(self.portal.timezone)
         self._requested_ids: set[str] = set()
+        self._listed_ids: set[str] = set()
 
     @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
@@ -73,9 +76,14 @@ class PortalSpider(scrapy.Spider):
         self._count("archive/discovery/listing_pages")
         page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
         entries = page.entries()
+        only_stored = self._only_stored(entries, known=self._listed_ids)
+        self._listed_ids.update(self._article_ids(entries))
         yield from self._article_requests(entries)
         number = response.meta.get("archive_listing_page", 1)
-        if self._walk_on(entries, number):
+        if only_stored:
+            self.logger.info("incremental stop: listing page %d holds only stored articles (%s)", number, response.url)
+            self._count("archive/incremental/listing_stops")
+        elif self._walk_on(entries, number):
             next_url = page.next_page_url() or self.portal.pagination_template.format(
                 path=self.portal.base_url + response.meta["archive_listing"], page=number + 1
             )
@@ -92,6 +100,27 @@ class PortalSpider(scrapy.Spider):
         # Listing order is not a contract, so stop only when a whole page is older than `since`.
         return since is None or not dated or max(dated) >= since
 
+    def _only_stored(self, entries: Iterable[ListingEntry], *, known: Collection[str] = ()) -> bool:
+        """Incremental stop rule: every article a page links is stored already (or in `known`).
+
+        `known` holds the ids met on earlier pages of the listing walk, because a page may repeat
+        the previous page's last entry. Ids only found in the feed do not count: being fetched
+        is not being stored. Backfills (`since`/`until`) and `refresh` runs never stop by this
+        rule, and neither does a page linking no article.
+        """
+        if self.arguments.since or self.arguments.until or self.refresh:
+            return False
+        if not self.settings.getbool("ARCHIVE_INCREMENTAL_ENABLED"):
+            return False
+        ids = self._article_ids(entries)
+        if not ids:
+            return False
+        state = shared_state(self.crawler)
+        return all(rid in known or state.is_stored(rid) for rid in ids)
+
+    def _article_ids(self, entries: Iterable[ListingEntry]) -> list[str]:
+        return [rid for e in entries if self._is_portal_url(e.url) and (rid := self.portal.record_id(e.url))]
+
     def _listing_request(self, url: str, *, page: int, path: str) -> scrapy.Request:
         meta = {"archive_listing_page": page, "archive_listing": path}
         return scrapy.Request(url, callback=self.parse_listing, meta=meta)
@@ -99,7 +128,11 @@ class PortalSpider(scrapy.Spider):
     # --- feeds and sitemaps ----------------------------------------------------
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/feeds")
-        yield from self._article_requests(parse_feed(response))
+        entries = list(parse_feed(response))
+        if self._only_stored(entries):
+            # A feed has no pager to stop walking; deltafetch drops its stored links before any fetch.
+            self._count("archive/incremental/feed_only_stored")
+        yield from self._article_requests(entries)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/sitemaps")

@@ -31,6 +31,12 @@ class ReplicaConfig:
     """JSON Lines file receiving one record per request (method, target, host, status, ...)."""
     latency_ms: int = 0
     """Simulated network latency: every served reply waits this long first (distributed-mode tests, benchmarks)."""
+    rate_limit: tuple[str, int] | None = None
+    """(path, seconds): the first request for path gets 429 with Retry-After (`tests.replica.modes`)."""
+    robots_disallow: tuple[str, ...] = ()
+    """Path prefixes robots.txt disallows."""
+    credits_class: str | None = None
+    """Class printed on the article credit block instead of `text-muted mt-2 small` (a silent template change)."""
 
 
 def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
@@ -43,7 +49,14 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
     parser.add_argument("--page-size", type=int, help="entries per listing page")
     parser.add_argument("--access-log", type=Path, help="JSON Lines request log")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay every reply by this many milliseconds")
+    parser.add_argument("--rate-limit", metavar="PATH=SECONDS", help="429 + Retry-After for the first request of PATH")
+    parser.add_argument("--robots-disallow", metavar="PREFIX", action="append", default=[], help="robots.txt Disallow")
+    parser.add_argument("--credits-class", metavar="NAME", help="rename the article credit block's class")
     args = parser.parse_args(argv)
+    rate_limit = None
+    if args.rate_limit:
+        path, _, seconds = args.rate_limit.partition("=")
+        rate_limit = (path, int(seconds))
     return ReplicaConfig(
         data=args.data,
         host=args.host,
@@ -53,4 +66,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
         page_size=args.page_size,
         access_log=args.access_log,
         latency_ms=args.latency_ms,
+        rate_limit=rate_limit,
+        robots_disallow=tuple(args.robots_disallow),
+        credits_class=args.credits_class,
     )

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.replica.config import ReplicaConfig
 from tests.replica.data import DataStore
 from tests.replica.model import SiteData
+from tests.replica.modes import modes_for
 from tests.replica.render_article import render_amp, render_article
 from tests.replica.render_pages import (
     listing_entries,
@@ -164,10 +165,11 @@ def refuse_proxy_requests(request: Request, forward: Dispatch) -> Reply:
 class Replica:
     """The served site: data store, routes and middleware chain, independent of the HTTP layer."""
 
-    def __init__(self, config: ReplicaConfig, middlewares: tuple[Middleware, ...] = (refuse_proxy_requests,)) -> None:
+    def __init__(self, config: ReplicaConfig, middlewares: tuple[Middleware, ...] | None = None) -> None:
         self.config = config
         self.store = DataStore(config.data, portal=config.portal)
-        self.middlewares = middlewares
+        # Default chain: refuse proxying, then the optional test modes of `tests.replica.modes`.
+        self.middlewares = middlewares if middlewares is not None else (refuse_proxy_requests, *modes_for(config))
         self._served: tuple[SiteData, SiteData] | None = None
 
     def data(self) -> SiteData:

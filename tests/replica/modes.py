@@ -1,0 +1,74 @@
+"""Optional behaviours of the replica for politeness and monitoring tests, as server middlewares.
+
+Each mode is one `ReplicaConfig` field and one middleware, switched on from the command line:
+
+* `--rate-limit PATH=SECONDS`: the first request for PATH is answered `429 Too Many Requests`
+  with `Retry-After: SECONDS`; later requests are served normally.
+* `--robots-disallow PREFIX` (repeatable): robots.txt disallows PREFIX for every agent.
+* `--credits-class NAME`: article pages print the credit block (`p.text-muted.mt-2.small`)
+  with `class="NAME"` instead: a template that changed silently under the parser.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from tests.replica.config import ReplicaConfig
+from tests.replica.render_pages import render_robots
+
+if TYPE_CHECKING:
+    from tests.replica.server import Dispatch, Middleware, Reply, Request
+
+CREDITS_CLASS = 'class="text-muted mt-2 small"'
+
+
+def modes_for(config: ReplicaConfig) -> tuple[Middleware, ...]:
+    """The middlewares of the modes `config` switches on, outermost first."""
+    chain: list[Middleware] = []
+    if config.rate_limit:
+        chain.append(RateLimitOnce(*config.rate_limit))
+    if config.robots_disallow:
+        chain.append(lambda request, forward: disallow_in_robots(request, forward, config.robots_disallow))
+    if config.credits_class:
+        chain.append(lambda request, forward: rename_credits(request, forward, config.credits_class or ""))
+    return tuple(chain)
+
+
+class RateLimitOnce:
+    """429 + Retry-After for the first request of one path (thread-safe: handlers run in threads)."""
+
+    def __init__(self, path: str, seconds: int) -> None:
+        self.path, self.seconds = path, seconds
+        self._done = False
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Request, forward: Dispatch) -> Reply:
+        from tests.replica.server import Reply
+
+        with self._lock:
+            limited = request.path == self.path and not self._done
+            self._done = self._done or limited
+        if limited:
+            body = b"rate limited\n"
+            return Reply(429, body, "text/plain; charset=utf-8", (("Retry-After", str(self.seconds)),))
+        return forward(request)
+
+
+def disallow_in_robots(request: Request, forward: Dispatch, prefixes: tuple[str, ...]) -> Reply:
+    if request.path != "/robots.txt":
+        return forward(request)
+    from tests.replica.server import Reply
+
+    allow_all = render_robots(f"http://{request.host}")
+    rules = "".join(f"Disallow: {prefix}\n" for prefix in prefixes)
+    return Reply(200, allow_all.replace("Allow: /\n", rules, 1).encode(), "text/plain; charset=utf-8")
+
+
+def rename_credits(request: Request, forward: Dispatch, new_class: str) -> Reply:
+    from dataclasses import replace
+
+    reply = forward(request)
+    if "/berita/" not in request.path or reply.status != 200:
+        return reply
+    return replace(reply, body=reply.body.replace(CREDITS_CLASS.encode(), f'class="{new_class}"'.encode()))
