@@ -110,11 +110,11 @@ def test_reparsed_field_matches_the_crawl(archive: Archive, field: str) -> None:
     assert differing == {}
 
 
-def test_reparse_into_the_live_exports_adds_nothing(archive: Archive, tmp_path: Path) -> None:
+def test_reparse_latest_into_the_live_exports_adds_nothing(archive: Archive, tmp_path: Path) -> None:
     live = tmp_path / "live"
     shutil.copytree(archive.exports, live)
     before = {p: p.read_bytes() for p in (live / PORTAL).rglob("*.jsonl")}
-    process = reparse(str(live / "warc"), "-o", str(live))
+    process = reparse(str(live / "warc"), "-o", str(live), "--latest")
     assert process.returncode == 0, process.stderr[-3000:]
     assert {p: p.read_bytes() for p in (live / PORTAL).rglob("*.jsonl")} == before
     assert "'archive/dedup/dropped/unchanged'" in process.stderr

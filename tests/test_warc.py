@@ -119,24 +119,25 @@ def test_files_rotate_at_max_bytes_and_each_gets_a_cdxj(tmp_path: Path) -> None:
     assert {m["file"] for m in metas} == {f.name for f in files}
 
 
-@pytest.mark.parametrize("cut", [1, 17, 0.5, -3])
-def test_a_torn_last_record_is_cut_into_quarantine(tmp_path: Path, cut: float) -> None:
+@pytest.mark.parametrize(("member", "cut"), [(-1, 1), (-1, 17), (-1, 0.5), (-1, -3), (-2, 10), (-2, 0.7)])
+def test_a_torn_last_record_is_cut_into_quarantine(tmp_path: Path, member: int, cut: float) -> None:
+    """Cut the file inside its last (request) or last-but-one (response) record, as a crash mid-write would."""
     archiver, spider = make_archiver(tmp_path)
     metas = [fetch(archiver, spider, f"/berita/{n}/x", f"<p>{n}</p>".encode() * 50) for n in range(3)]
     path = tmp_path / "warc" / metas[0]["file"]
-    whole = path.stat().st_size
     archiver._current.close()  # type: ignore[union-attr]  # the process "dies": no index written
-    last = metas[-1]["offset"]
-    keep = last + int(cut * (whole - last)) if isinstance(cut, float) else (last + cut if cut > 0 else whole + cut)
-    tail = path.read_bytes()[last:keep]
+    offsets = [r.offset for r in read_records(path)] + [path.stat().st_size]
+    start, end = offsets[member - 1], offsets[member]
+    keep = start + (int(cut * (end - start)) if isinstance(cut, float) else cut if cut > 0 else end - start + cut)
+    tail = path.read_bytes()[start:keep]
     with path.open("r+b") as handle:
         handle.truncate(keep)
     moved, quarantine = cut_torn_tail(path, tmp_path / "quarantine")
-    assert (moved, quarantine is not None) == (keep - last, True)
-    assert quarantine is not None and quarantine.read_bytes() == tail
-    assert path.stat().st_size == complete_length(path) == last
+    assert moved == keep - start and quarantine is not None and quarantine.read_bytes() == tail
+    assert path.stat().st_size == complete_length(path) == start
     assert warcio_cli("check", str(path)).returncode == 0
-    assert [r.id for r in read_records(path) if r.type == "response"] == [m["record_id"] for m in metas[:-1]]
+    kept = [r.id for r in read_records(path) if r.type == "response"]
+    assert kept == [m["record_id"] for m in metas[: 3 if member == -1 else 2]]
 
 
 def test_on_start_unfinished_files_are_repaired_and_indexed(tmp_path: Path) -> None:

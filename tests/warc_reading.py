@@ -52,6 +52,7 @@ def read_records(path: Path) -> list[Rec]:
         iterator = ArchiveIterator(handle, check_digests=True)
         for record in iterator:
             http = record.http_headers
+            payload = record.raw_stream.read()  # before get_record_offset(), which reads to the end
             records.append(
                 Rec(
                     file=path,
@@ -62,7 +63,7 @@ def read_records(path: Path) -> list[Rec]:
                     if http is not None and record.rec_type != "request"
                     else None,
                     http_headers=list(http.headers) if http is not None else [],
-                    payload=record.raw_stream.read(),
+                    payload=payload,
                 )
             )
     return records
@@ -89,7 +90,7 @@ def warcio_index(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def makemake_archiver(tmp_path: Path, **settings: Any) -> tuple[WarcArchiver, Spider]:
+def make_archiver(tmp_path: Path, **settings: Any) -> tuple[WarcArchiver, Spider]:
     project = get_project_settings()
     values = {name: project[name] for name in project if name.startswith("ARCHIVE_")}
     values.update(ARCHIVE_EXPORTS_DIR=str(tmp_path / "exports"), ARCHIVE_WARC_DIR=str(tmp_path / "warc"), **settings)

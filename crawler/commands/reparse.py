@@ -1,10 +1,13 @@
-"""`scrapy reparse <WARC files or directories> [-o EXPORTS_DIR]`: re-parse the archive, offline.
+"""`scrapy reparse <WARC files or directories> [-o EXPORTS_DIR] [--latest]`: re-parse the archive, offline.
 
 Every archived 2xx response of an article URL goes through its portal's page object and
 the same pipelines as in a crawl (validate, dedup with revisions, JSONL), portal after
-portal, each in fetch order: into an empty exports directory this rebuilds the records
-the crawls exported (their `crawled_at` aside); into the live one, it adds a revision
-wherever an improved parser now reads an article differently, and nothing elsewhere.
+portal, each in fetch order. Into an empty exports directory this rebuilds the records
+the crawls exported (their `crawled_at` aside), revisions included. Into the live one,
+use `--latest` (only each article's most recent fetch): it adds a revision wherever an
+improved parser now reads an article differently, and nothing elsewhere. (Without it,
+an older fetch whose text differs from the latest stored version is a revision, as a
+page that reverted would be in a crawl: dedup compares with the latest version.)
 
 Nothing is fetched: the HTTP download handlers are removed, the WARC writer and
 robots.txt are off. Each portal's run lock is taken first, as `scrapy crawl` does.
@@ -57,6 +60,7 @@ class Command(ScrapyCommand):
         parser.add_argument(
             "-o", "--output", metavar="EXPORTS_DIR", help="exports root to write to (default: ARCHIVE_EXPORTS_DIR)"
         )
+        parser.add_argument("--latest", action="store_true", help="only the most recent archived fetch of each article")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -75,7 +79,7 @@ class Command(ScrapyCommand):
         files = warc_inputs(Path(arg) for arg in args)
         if not files:
             self._refuse(f"no *.warc.gz file in {', '.join(args)}")
-        plan = article_records(scan(files))
+        plan = article_records(scan(files), latest=opts.latest)
         logger.info("reparse: %d WARC files, %s", len(files), {p: len(r) for p, r in plan.items()} or "no article")
         try:
             locks = [acquire(state_dir(self.settings), portal) for portal in plan]

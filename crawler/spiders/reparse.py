@@ -25,7 +25,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from crawler.portals import PortalDefinition, load_registry
+from crawler.portals import REGISTRY, PortalDefinition, load_registry
 from crawler.spiders.portal import PortalSpider
 from crawler.warc.extension import META_KEY
 from crawler.warc.reader import ArchivedRecord, StoredExchange, load
@@ -116,11 +116,12 @@ def reparse_spider(portal_spider: type[PortalSpider], records: list[ArchivedReco
     return type(f"Reparse{portal_spider.__name__}", (ReparseMixin, portal_spider), attributes)
 
 
-def article_records(records: list[ArchivedRecord]) -> dict[str, list[ArchivedRecord]]:
+def article_records(records: list[ArchivedRecord], *, latest: bool = False) -> dict[str, list[ArchivedRecord]]:
     """The records a crawl would have parsed (2xx article URLs), by portal, portals in fetch order.
 
     The portal comes from the target URI's host (the real host, or one of its aliases);
     records of other hosts (an off-site redirect target, robots.txt of a CDN) are left out.
+    With `latest`, only the most recent fetch of each article is kept.
     """
     by_host: dict[str, PortalDefinition] = {}
     for row in load_registry().values():
@@ -130,4 +131,8 @@ def article_records(records: list[ArchivedRecord]) -> dict[str, list[ArchivedRec
         portal = by_host.get(urlsplit(record.target_uri).netloc.lower())
         if portal is not None and 200 <= record.status < 300 and portal.record_id(record.target_uri):
             plan.setdefault(portal.name, []).append(record)
+    if latest:
+        for name, kept in plan.items():
+            last = {REGISTRY[name].record_id(r.target_uri): r for r in kept}
+            plan[name] = [r for r in kept if last[REGISTRY[name].record_id(r.target_uri)] is r]
     return plan

@@ -19,6 +19,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.reactor import is_reactor_installed
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
@@ -184,21 +185,40 @@ class WarcArchiver:
         """Close and index the current file in this thread (for tools and tests without a reactor)."""
         warc, self._current = self._current, None
         if warc is not None:
-            try:
-                write_cdxj(warc.path)
-            finally:
-                warc.close()
+            self._index_and_close(warc)
 
     def _finish_current(self) -> None:
-        """Close the current file and index it in a thread; its lock is held until indexed."""
+        """Close the current file and index it, in a thread when the reactor runs.
+
+        The file's lock is held until its index exists, so no other process takes it for a
+        crashed run's leftover.
+        """
         warc, self._current = self._current, None
         if warc is None:
+            return
+        if not _reactor_running():
+            self._index_and_close(warc)
             return
         done = deferToThread(write_cdxj, warc.path)
         done.addCallback(lambda _: self.stats.inc_value("archive/warc/indexed"))
         done.addErrback(lambda failure: logger.error("WARC: could not index %s: %s", warc.path, failure.value))
         done.addBoth(lambda _: warc.close())
         self._pending.append(done)
+
+    def _index_and_close(self, warc: OpenWarc) -> None:
+        try:
+            write_cdxj(warc.path)
+            self.stats.inc_value("archive/warc/indexed")
+        finally:
+            warc.close()
+
+
+def _reactor_running() -> bool:
+    if not is_reactor_installed():
+        return False
+    from twisted.internet import reactor
+
+    return bool(getattr(reactor, "running", False))
 
 
 def target_uri(spider: Spider, url: str) -> str:
