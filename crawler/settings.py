@@ -103,6 +103,7 @@ ARCHIVE_REPORT_RETENTION_DAYS = 90  # run summaries (<ARCHIVE_EXPORTS_DIR>/.runs
 
 # Retry-After sits just before Scrapy's RetryMiddleware (550) sees a response, and pauses requests after it.
 DOWNLOADER_MIDDLEWARES["crawler.middlewares.retry_after.RetryAfterMiddleware"] = 560
-EXTENSIONS = {
-    "crawler.monitor.RunMonitor": 500,
-}
+# The User-Agent follows ARCHIVE_CONTACT_URL even when that is set with -s (crawler/middlewares/useragent.py).
+DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] = None
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.useragent.ContactUserAgentMiddleware"] = 500
+EXTENSIONS["crawler.monitor.RunMonitor"] = 500  # per-run health, run summary, report
