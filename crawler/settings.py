@@ -37,6 +37,9 @@ ARCHIVE_EXPORTS_DIR = "exports"  # root of every export: <dir>/<portal>/<YYYY>/<
 ARCHIVE_MAX_LISTING_PAGES = 50  # listing pages walked per listing when no `since` is given
 ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked by a `since` backfill
 
+# --- Generic portals (crawler/spiders/generic.py) --------------------------------
+ARCHIVE_GENERIC_MAX_SITEMAPS = 200  # sitemap files (robots.txt lines, row paths, index children) read per generic crawl
+
 # --- Storage: validation, dedup state, durable JSONL, run lock (see README "Storage") ---
 ARCHIVE_STATE_DIR = ""  # dedup state (dedup.sqlite3) and run locks; empty = <ARCHIVE_EXPORTS_DIR>/.state
 ARCHIVE_VALIDATE_ENABLED = True  # check items against crawler/article.schema.json; problems go to `warnings`

@@ -36,10 +36,26 @@ _CAPITALISED = "|".join(
 # glued right after a name (`SavitriEditor:`, `AHMEditor :`), which is how flattened credit
 # blocks read: then only capitalised, so that words merely ending in a label don't count.
 _LABEL = re.compile(rf"(?:(?:^|(?<=[^A-Za-z]))(?P<label>(?i:{_LABELS}))|(?<=[A-Za-z])(?P<glued>{_CAPITALISED}))\s*:")
-_COPYRIGHT = re.compile(r"(?:^|(?<=[^A-Za-z])|(?<=[a-z]))(?P<line>(?i:copyright)\s*(?:©|\(c\)|&copy;)\s*(?P<rest>.*))$")
+# `Copyright © ...` anywhere after the credits; a bare `© 2024 ...` only as a line of its own
+# (portal footers), so that a `©` inside a caption or name is not taken for a notice.
+_COPYRIGHT = re.compile(
+    r"(?:^|(?<=[^A-Za-z])|(?<=[a-z]))(?P<line>(?i:copyright)\s*(?:©|\(c\)|&copy;)\s*(?P<rest>.*))$"
+    r"|^(?P<bare>(?:©|&copy;)\s*(?P<bare_rest>\d{4}.*))$"
+)
 _COPYRIGHT_REST = re.compile(r"^(?P<holder>.*?)[\s,]*(?P<year>\b\d{4}\b)?\s*\.?$")
+_YEAR_FIRST = re.compile(r"^(?P<year>\d{4})(?:\s*[-\u2013]\s*(?P<until>\d{4}))?\s*,?\s*(?P<holder>.*?)\s*\.?$")
+_RESERVED = re.compile(r"[\s.,|-]*(?:all rights reserved|hak cipta dilindungi undang-undang)\.?\s*$", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|\s&\s|&|/|;|\bdan\b)\s*")
-_STARTS_WITH_CREDIT = re.compile(rf"^\s*(?:(?i:{_LABELS})\s*:|(?i:copyright)\s*(?:©|\(c\)))")
+_SEPARATORS = " \t|\u00b7\u2022"
+"""Printed between credits on one line (`Penulis: X | Editor: Y`): neither part of a name nor of the raw credit."""
+# A byline above the text on Tribun-network pages: `Laporan Wartawan TribunKaltim.co, Name`.
+_REPORTED_BY = re.compile(
+    r"^\s*(?P<line>laporan\s+(?:wartawan|reporter|jurnalis|kontributor)\s+[^,]{2,60},\s*(?P<names>\S.*?))\s*$",
+    re.IGNORECASE,
+)
+_STARTS_WITH_CREDIT = re.compile(
+    rf"^\s*(?:(?i:{_LABELS})\s*:|(?i:copyright)\s*(?:©|\(c\))|©\s*\d{{4}})|{_REPORTED_BY.pattern}", re.IGNORECASE
+)
 
 
 @dataclass
@@ -81,30 +97,42 @@ def parse_credits(texts: list[str], block: CreditBlock | None = None) -> CreditB
 def _parse_line(line: str, block: CreditBlock) -> None:
     if not line:
         return
+    reported = _REPORTED_BY.match(line)
+    if reported:
+        block.lines.append(reported.group("line"))
+        _add_names(block, "reporters", split_names(reported.group("names")))
+        return
     notice = _COPYRIGHT.search(line)
-    credits_part = line[: notice.start("line")] if notice else line
+    credits_part = line[: notice.start("line" if notice.group("line") else "bare")] if notice else line
+    credits_part = credits_part.strip(_SEPARATORS)
     starts = list(_LABEL.finditer(credits_part))
     if credits_part.strip() and (not starts or credits_part[: starts[0].start()].strip()):
         block.problems.append(f"credits: unlabelled text {credits_part[: starts[0].start() if starts else None]!r}")
     for index, match in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(credits_part)
-        raw = credits_part[match.start() : end].strip()
+        raw = credits_part[match.start() : end].strip(_SEPARATORS)
         role = ROLES[" ".join((match.group("label") or match.group("glued")).lower().split())]
         block.lines.append(raw)
-        names = split_names(credits_part[match.end() : end])
-        existing = block.roles.setdefault(role, [])
-        existing.extend(name for name in names if name not in existing)
+        _add_names(block, role, split_names(credits_part[match.end() : end].strip(_SEPARATORS)))
     if notice:
         _set_copyright(notice, block)
+
+
+def _add_names(block: CreditBlock, role: str, names: list[str]) -> None:
+    existing = block.roles.setdefault(role, [])
+    existing.extend(name for name in names if name not in existing)
 
 
 def _set_copyright(notice: re.Match[str], block: CreditBlock) -> None:
     if block.copyright is not None:
         return
-    block.copyright = notice.group("line").strip()
-    rest = _COPYRIGHT_REST.match(notice.group("rest").strip())
-    holder = rest.group("holder").strip(" .,") if rest else ""
-    year = rest.group("year") if rest else None
+    block.copyright = (notice.group("line") or notice.group("bare")).strip()
+    text = _RESERVED.sub("", (notice.group("rest") or notice.group("bare_rest") or "").strip())
+    # `© 2015-2024 Holder` (portal footers) names the year first; `COPYRIGHT © ANTARA 2019` last.
+    first = _YEAR_FIRST.match(text)
+    found = first or _COPYRIGHT_REST.match(text)
+    holder = found.group("holder").strip(" .,") if found else ""
+    year = (first.group("until") or first.group("year")) if first else found.group("year") if found else None
     block.copyright_holder = holder or None
     block.copyright_year = int(year) if year and 1900 <= int(year) <= 2100 else None
     if not year:

@@ -35,6 +35,23 @@ def news_article(root: etree._Element, scope: etree._Element | None = None) -> d
     return {}
 
 
+def objects_of_type(root: etree._Element, type_name: str) -> list[dict[str, Any]]:
+    """Every JSON-LD object of `@type` `type_name` in the head (also inside `@graph`), in page order."""
+    scripts = _LD_IN_HEAD(root)
+    assert isinstance(scripts, list)
+    found = []
+    for raw in scripts:
+        try:
+            data = json.loads(str(raw))
+        except ValueError:
+            continue
+        for candidate in _objects(data):
+            types = candidate.get("@type")
+            if type_name in (types if isinstance(types, list) else [types]):
+                found.append(candidate)
+    return found
+
+
 def _objects(data: Any) -> list[dict[str, Any]]:
     if isinstance(data, list):
         return [obj for item in data for obj in _objects(item)]

@@ -9,6 +9,7 @@ elements it asked to take out (inserts, credit paragraphs) in document order.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -157,3 +158,8 @@ def has_class(element: HtmlElement, *names: str) -> bool:
 
 def normalise(text: str) -> str:
     return " ".join(text.split())
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 (hex) of the normalised title and the body: equal hashes mean no editorial change."""
+    return hashlib.sha256(f"{normalise(title)}\n\n{body}".encode()).hexdigest()

@@ -59,6 +59,11 @@ class PortalDefinition:
     """Per-portal Scrapy settings (politeness), as pairs so the row stays hashable."""
     extra: tuple[tuple[str, Any], ...] = field(default=())
     """Family-specific hints for the page objects, as pairs."""
+    discovery: str = "declared"
+    """How the row's spider finds articles. `declared`: `PortalSpider` walks exactly the row's
+    listing, feed and sitemap paths (`crawler/spiders/portal.py`). `auto`: `GenericPortalSpider`
+    (`crawler/spiders/generic.py`) discovers robots.txt Sitemap lines, sitemaps, autodiscovered
+    feeds and, as a last resort, listings; the row's paths are hints tried first."""
 
     @cached_property
     def host(self) -> str:
@@ -126,6 +131,7 @@ def register(*portals: PortalDefinition) -> None:
 
 def load_registry() -> dict[str, PortalDefinition]:
     """Import every family module (each registers its rows) and return the registry."""
-    from crawler.portals import antara  # noqa: F401  (registers on import)
+    import crawler.portals.antara
+    import crawler.portals.generic  # noqa: F401  (each family registers its rows on import)
 
     return REGISTRY

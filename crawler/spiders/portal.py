@@ -225,6 +225,8 @@ def _spider_class(portal: PortalDefinition) -> type[PortalSpider]:
 
 
 for _portal in load_registry().values():
+    if _portal.discovery != "declared":
+        continue  # rows with automatic discovery get their spider in crawler/spiders/generic.py
     _cls = _spider_class(_portal)
     globals()[_cls.__name__] = _cls
 # Left in the module, the loop variable would be a second binding of the last spider class.

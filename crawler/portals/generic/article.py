@@ -1,0 +1,217 @@
+"""`GenericArticlePage`: any news article page to one record, without hand-written selectors.
+
+Structured data first (JSON-LD `NewsArticle`, OpenGraph, `article:*` meta) for title,
+dates, authors, section, tags and images; the text from trafilatura with Indonesian
+boilerplate removed (`body.py`); credits and the copyright line from the lines taken out
+of the text, parsed by the shared label table (`crawler/extract/credits.py`). The printed
+credit lines are the authority for roles; JSON-LD/meta authors only fill `reporters` when
+no reporter credit is printed. Every record says that its text is heuristic (a warning),
+as the style guide asks of extractor fallbacks. Fields are isolated as in the ANTARA page
+object: one that raises becomes a warning (re-raised with `strict=True`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from crawler.extract import credits as credit_lines
+from crawler.extract.select import css, page_root
+from crawler.extract.text import content_hash, inline_text, normalise
+from crawler.items import ArticleItem, Image
+from crawler.pages import NotAnArticle
+from crawler.portals.generic.body import BodyExtractor, GenericBody
+from crawler.portals.generic.metadata import PageMetadata
+
+if TYPE_CHECKING:
+    from lxml import etree
+    from scrapy.http import TextResponse
+
+    from crawler.portals import PortalDefinition
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LAYOUT = "generic"
+HEURISTIC_WARNING = "body: heuristic main-text extraction (trafilatura)"
+SOFT_404_MARKERS = ("halaman tidak ditemukan", "page not found", "404 not found", "tidak ditemukan")
+MIN_UNSTRUCTURED_WORDS = 80
+"""A page without any article markup (no JSON-LD article, og:type article or publication date) needs this much text."""
+TITLE_SUFFIX = re.compile(r"^(?P<head>.+?)\s+[-|\u2013\u2014]\s+(?P<tail>[^-|\u2013\u2014]+?)\s*$")
+
+
+class GenericArticlePage:
+    """One page of a generic portal; `to_item()` gives the record or the reason it is none."""
+
+    def __init__(
+        self,
+        response: TextResponse,
+        portal: PortalDefinition,
+        *,
+        fetched_at: datetime | None = None,
+        strict: bool = False,
+    ) -> None:
+        self.response = response
+        self.portal = portal
+        self.fetched_at = fetched_at or datetime.now(UTC)
+        self.strict = strict
+        self.warnings: list[str] = [HEURISTIC_WARNING]
+
+    @cached_property
+    def root(self) -> etree._Element:
+        return page_root(self.response)
+
+    @cached_property
+    def data(self) -> PageMetadata:
+        return PageMetadata(self.root, page_url=self.response.url, zone=self.portal.timezone)
+
+    def to_item(self) -> ArticleItem | NotAnArticle:
+        record_id = self.portal.record_id(self.response.url)
+        if record_id is None:
+            return NotAnArticle("not_article_url")
+        if any(marker in (self._page_title() or "").lower() for marker in SOFT_404_MARKERS):
+            return NotAnArticle("soft_404")
+        parts = self._field("body", self._body, None)
+        if parts is None or not parts.paragraphs:
+            return NotAnArticle("body_error" if len(self.warnings) > 1 else "no_body")
+        if not self._has_article_markup() and sum(len(p.split()) for p in parts.paragraphs) < MIN_UNSTRUCTURED_WORDS:
+            return NotAnArticle("no_article_markup")
+        return self._item(record_id, parts)
+
+    # --- fields ----------------------------------------------------------------------------
+    def title(self) -> str | None:
+        found = self.data.title() or self._first_h1() or self._page_title()
+        return self._without_site_name(normalise(found)) if found else None
+
+    def url(self) -> str:
+        """The page's canonical link when it names the same article on the portal, else the fetched URL's."""
+        canonical = self.data.canonical()
+        on_portal = bool(canonical) and (self.portal.is_own_host(canonical) or _same_host(canonical, self.response.url))
+        if canonical and on_portal and self.portal.record_id(canonical) == self.portal.record_id(self.response.url):
+            return self.portal.canonical_url(canonical) or canonical
+        return self.portal.canonical_url(self.response.url) or self.response.url
+
+    def language(self) -> str:
+        code = (self.root.get("lang") or "").strip().lower().split("-")[0]
+        return code if code.isalpha() and 2 <= len(code) <= 3 else self.portal.language
+
+    def _body(self) -> GenericBody:
+        hints = dict(self.portal.extra).get("body", ())
+        return BodyExtractor(self.root, page_url=self.response.url, title=self.title(), hints=tuple(hints)).extract()
+
+    # --- the record ----------------------------------------------------------------------------
+    def _item(self, record_id: str, parts: GenericBody) -> ArticleItem:
+        title = self._field("title", self.title, None) or ""
+        if not title:
+            self.warnings.append("title: not found")
+        body = "\n\n".join(parts.paragraphs)
+        block = credit_lines.parse_credits(parts.leading_credits)
+        leading = list(block.lines)
+        block = credit_lines.parse_credits(parts.credit_texts, block)
+        if block.copyright is None:
+            self._footer_copyright(block, parts.footer_texts)
+        published_raw = self._field("published_at_raw", self.data.published_raw, None)
+        published_at = self._field("published_at", self.data.published_at, None)
+        if published_at is None:
+            self.warnings.append(f"published_at: cannot read {published_raw!r}")
+        images: list[Image] = self._field("images", lambda: self.data.images(parts.captions), [])
+        item = ArticleItem(
+            id=record_id,
+            portal=self.portal.name,
+            site_name=self.portal.site_name,
+            url=self.url(),
+            fetched_url=self.response.url,
+            title=title,
+            published_at=published_at,
+            published_at_raw=published_raw,
+            updated_at=self._field("updated_at", self.data.updated_at, None),
+            section=self._field("section", lambda: self.data.section(title), None),
+            tags=self._field("tags", self.data.tags, []),
+            dateline=parts.dateline,
+            body=body,
+            **self._credits(parts, block, leading),
+            copyright=block.copyright,
+            copyright_holder=block.copyright_holder,
+            copyright_year=block.copyright_year,
+            images=images,
+            related=parts.related,
+            language=self.language(),
+            word_count=len(body.split()),
+            content_hash=content_hash(title, body),
+            layout=LAYOUT,
+            crawled_at=self.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
+        )
+        item.warnings = [*self.warnings, *block.problems]
+        for warning in item.warnings[1:]:
+            logger.warning("%s: %s", self.response.url, warning.encode("unicode_escape").decode("ascii"))
+        return item
+
+    def _credits(self, parts: GenericBody, block: credit_lines.CreditBlock, leading: list[str]) -> dict[str, Any]:
+        reporters = block.names("reporters")
+        if not reporters:
+            reporters = self._field("reporters", self.data.authors, [])
+            reporters = [name for name in reporters if name.lower() != self.portal.site_name.lower()]
+        if not block.lines:
+            self.warnings.append("credits: no credit line found")
+        trailing = [parts.trailing_credit] if parts.trailing_credit else []
+        return {
+            "reporters": reporters,
+            "editors": block.names("editors"),
+            "translators": block.names("translators"),
+            "photographers": block.names("photographers"),
+            "contributors": [parts.contributor] if parts.contributor else [],
+            # Page order: bylines above the text, the text's own trailing credit, credits below it.
+            "credit_lines": [*leading, *trailing, *block.lines[len(leading) :]],
+        }
+
+    def _footer_copyright(self, block: credit_lines.CreditBlock, footer_texts: list[str]) -> None:
+        """The site footer's copyright line, when the article carries none of its own."""
+        for text in footer_texts:
+            for line in text.splitlines():
+                if credit_lines.looks_like_credit(line) and ("©" in line or "copyright" in line.lower()):
+                    footer = credit_lines.parse_credits([line])
+                    block.copyright = footer.copyright
+                    block.copyright_holder = footer.copyright_holder
+                    block.copyright_year = footer.copyright_year
+                    block.problems += footer.problems
+                    return
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _has_article_markup(self) -> bool:
+        og_type = (self.data.meta("og:type") or "").lower()
+        return bool(self.data.ld) or og_type == "article" or self.data.published_raw() is not None
+
+    def _first_h1(self) -> str | None:
+        found = [inline_text(node) for node in css(self.root, "h1")]
+        return next((text for text in found if text), None)
+
+    def _page_title(self) -> str | None:
+        node = self.root.find("head/title")
+        return normalise(node.text_content()) if node is not None and node.text_content().strip() else None
+
+    def _without_site_name(self, title: str) -> str:
+        """`Judul - Tribun Kaltim` -> `Judul`: a trailing part naming the site is not headline."""
+        match = TITLE_SUFFIX.match(title)
+        names = {self.portal.site_name, self.data.meta("og:site_name") or "", self.portal.host.removeprefix("www.")}
+        if match and match.group("tail").lower() in {name.lower() for name in names if name}:
+            return match.group("head")
+        return title
+
+    def _field(self, name: str, read: Callable[[], T], default: T) -> T:
+        """`read()`, or `default` plus a warning when it raises (re-raised in strict mode)."""
+        try:
+            return read()
+        except Exception as exc:
+            if self.strict:
+                raise
+            self.warnings.append(f"{name}: {type(exc).__name__}: {exc}")
+            return default
+
+
+def _same_host(a: str, b: str) -> bool:
+    return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()

@@ -1,0 +1,255 @@
+"""Main text of a generic article page: trafilatura on a page cleaned of Indonesian boilerplate.
+
+Before trafilatura sees the page, the article area is scanned once: 'Baca juga' inserts
+are taken out (their links become `related`), credit and copyright lines are taken out
+(they become credits, never text), share widgets, ads and captions are dropped. The text
+trafilatura returns is then filtered line by line with the same rules, because inserts
+printed as plain text slip through any markup scan. Finally the dateline prefix and a
+trailing `(Name/Humas)` credit are split off, as on ANTARA pages.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import etree
+
+from crawler.extract import credits as credit_lines
+from crawler.extract.select import css, css_first
+from crawler.extract.text import inline_text, lines, normalise
+from crawler.items import Related
+
+BODY_CONTAINERS = (
+    "[itemprop=articleBody]",
+    ".entry-content",
+    ".td-post-content",
+    ".post-content",
+    ".article-content",
+    ".detail-content",
+    ".content-detail",
+    ".read__content",
+    ".txt-article",
+    "article",
+)
+"""Where the article text usually sits, after the portal's own `body` hints; else the whole page."""
+FOOTERS = ("footer", ".footer", ".copyright", "#footer")
+NOISE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|social|sosmed|ads?|advert\w*|iklan|newsletter|comments?)(?:$|[\s_-])"
+)
+CAPTION_TAGS = frozenset({"figure", "figcaption"})
+RELATED_PREFIX = re.compile(r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula)\b|^\s*berita\s+terkait\b", re.IGNORECASE)
+BOILERPLATE = re.compile(
+    r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula|berita)\b"
+    r"|^\s*berita\s+terkait\b"
+    r"|^\s*(?:advertisement|iklan|scroll\s+to\s+(?:continue|resume)(?:\s+with\s+content)?|sponsored)\s*$"
+    r"|^\s*(?:bagikan|share)\b.{0,80}$"
+    r"|^\s*ikuti\s+(?:kami|berita|saluran|update|informasi)\b"
+    r"|^\s*(?:dapatkan|klik|cek)\s+(?:update|berita|informasi|di\s*sini)\b.{0,160}$"
+    r"|\bgoogle\s+news\b.{0,40}$"
+    r"|^\s*(?:editor'?s?\s+pick|tonton\s+juga|video\s+pilihan)\b",
+    re.IGNORECASE,
+)
+"""Lines that are never article text: inserts, ads, share and follow prompts (matched on whole short lines)."""
+MAX_NOISE_CHARS = 300
+"""An element longer than this is text that merely starts with a keyword, not an insert or a credit."""
+
+_DATELINES = (
+    # `Balikpapan (Prokal) -`, `Samarinda (ANTARA) -`
+    re.compile(r"^(?P<place>[^\W\d_][^()\n]{0,40}?)\s*\([^()]{2,40}\)\s*[-\u2013\u2014]+\s*"),
+    # `TRIBUNKALTIM.CO, SAMARINDA -`
+    re.compile(
+        r"^[A-Za-z0-9]+(?:\.[A-Za-z]{2,6})+\s*,\s*(?P<place>[^\W\d_][^,\n\-\u2013\u2014]{1,40}?)\s*[-\u2013\u2014]+\s*"
+    ),
+    # `SAMARINDA.NIAGA.ASIA -`
+    re.compile(r"^(?P<place>[A-Z][A-Z ]{1,40}?)\.[A-Za-z0-9]+\.[A-Za-z]{2,6}\s*[-\u2013\u2014]+\s*"),
+    # `SAMARINDA, kaltimkece.id -`, `SAMARINDA -`
+    re.compile(
+        r"^(?P<place>[A-Z]{3,}(?: [A-Z]{2,}){0,3})(?:\s*,\s*[A-Za-z0-9]+(?:\.[A-Za-z]{2,6})+)?\s*[-\u2013\u2014]+\s+"
+    ),
+)
+
+
+@dataclass
+class GenericBody:
+    """The text and what was taken out of it."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    leading_credits: list[str] = field(default_factory=list)
+    """Credit texts printed above the article text (bylines), in page order."""
+    credit_texts: list[str] = field(default_factory=list)
+    """Credit texts printed in or below the article text, in page order."""
+    footer_texts: list[str] = field(default_factory=list)
+    captions: dict[str, str] = field(default_factory=dict)
+    """Caption by image URL (without query), from the figures removed from the text."""
+    trailing_credit: str | None = None
+    contributor: str | None = None
+    dateline: str | None = None
+
+
+class BodyExtractor:
+    """Runs the scan, trafilatura and the line filters on a copy of the page tree."""
+
+    def __init__(self, root: etree._Element, *, page_url: str, title: str | None, hints: tuple[str, ...] = ()) -> None:
+        self.tree = copy.deepcopy(root)
+        self.page_url = page_url
+        self.title = normalise(title or "")
+        self.containers = (*hints, *BODY_CONTAINERS)
+        self.result = GenericBody()
+        self._positions: dict[etree._Element, int] = {}
+        self._credits: list[tuple[int, str]] = []
+
+    def extract(self) -> GenericBody:
+        body = css_first(self.tree, *self.containers)
+        self._positions = {node: index for index, node in enumerate(self.tree.iter())}
+        # Bylines and credit boxes sit above or below the text container, inside the article area.
+        self._scan(_article_area(self.tree, body) if body is not None else self.tree)
+        # Credits above the first words left in the text container are bylines (page order).
+        start = self._order(_first_text_element(body)) if body is not None else -1
+        for order, text in self._credits:
+            (self.result.leading_credits if order < start else self.result.credit_texts).append(text)
+        self.result.footer_texts = [lines(node) for node in _footers(self.tree)]
+        extracted = trafilatura.extract(
+            self.tree,
+            url=self.page_url,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            deduplicate=False,
+            output_format="txt",
+        )
+        self.result.paragraphs = self._clean((extracted or "").splitlines())
+        return self.result
+
+    # --- markup scan --------------------------------------------------------------------
+    def _scan(self, element: etree._Element) -> None:
+        for child in list(element):
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag in CAPTION_TAGS:
+                self._take_caption(child)
+                _drop(child)
+            elif NOISE_CLASS.search(child.get("class", "")) and not css(child, "p"):
+                _drop(child)
+            elif not self._take_out(child):
+                self._scan(child)
+
+    def _take_out(self, element: etree._Element) -> bool:
+        """Take out an insert, credit or boilerplate element; whether it was one."""
+        text = inline_text(element)
+        if not text or len(text) > MAX_NOISE_CHARS:
+            return False
+        if RELATED_PREFIX.match(text):
+            self.result.related.extend(self._links(element))
+        elif credit_lines.looks_like_credit(text):
+            self._credits.append((self._order(element), lines(element)))
+        elif not BOILERPLATE.search(text):
+            return False
+        _drop(element)
+        return True
+
+    def _order(self, element: etree._Element) -> int:
+        """Document position (taken before anything was removed)."""
+        return self._positions.get(element, -1)
+
+    def _links(self, element: etree._Element) -> list[Related]:
+        found = [(inline_text(a), a.get("href", "").strip()) for a in element.iter("a")]
+        return [Related(title=t, url=urljoin(self.page_url, href)) for t, href in found if t and href]
+
+    def _take_caption(self, figure: etree._Element) -> None:
+        images = [img for img in figure.iter("img") if img.get("src") or img.get("data-src")]
+        caption = css_first(figure, "figcaption") if figure.tag == "figure" else figure
+        text = inline_text(caption) if caption is not None else ""
+        if images and text:
+            src = images[0].get("src") or images[0].get("data-src") or ""
+            self.result.captions.setdefault(urljoin(self.page_url, src.strip()).split("?", 1)[0], text)
+
+    # --- text lines -----------------------------------------------------------------------
+    def _clean(self, raw_lines: list[str]) -> list[str]:
+        texts = [normalise(line) for line in raw_lines]
+        kept: list[str] = []
+        for text in texts:
+            if not text or text == self.title or BOILERPLATE.search(text) and len(text) <= MAX_NOISE_CHARS:
+                continue
+            if credit_lines.looks_like_credit(text) and len(text) <= MAX_NOISE_CHARS:
+                # A credit line left in the text (no markup of its own): above or below the paragraphs.
+                (self.result.credit_texts if kept else self.result.leading_credits).append(text)
+                continue
+            kept.append(text)
+        if kept:
+            kept[0] = self._dateline(kept[0])
+        if kept:
+            found = credit_lines.trailing_credit(kept[-1])
+            if found:
+                kept[-1], self.result.trailing_credit, self.result.contributor = found
+                self.result.contributor = _outlet_first(found[1]) or self.result.contributor
+        return [text for text in kept if text]
+
+    def _dateline(self, first: str) -> str:
+        for pattern in _DATELINES:
+            match = pattern.match(first)
+            if match and match.end() < len(first):
+                place = normalise(match.group("place"))
+                # Printed in capitals on most portals; kept in the case ANTARA prints it (`Samarinda`).
+                self.result.dateline = place.title() if place.isupper() else place
+                return first[match.end() :].strip()
+        return first
+
+
+def _article_area(tree: etree._Element, body: etree._Element) -> etree._Element:
+    """Title, bylines, lead image and text together: the smallest element holding the `h1` and the text
+    container, unless that is the whole page; else the nearest `<article>`/`<main>`; else the container."""
+    headings = [h for h in tree.iter("h1") if inline_text(h)]
+    if headings:
+        around = set(headings[0].iterancestors())
+        common = next((node for node in body.iterancestors() if node in around), None)
+        if common is not None and common.tag not in ("body", "html"):
+            return common
+    for node in body.iterancestors():
+        if node.tag in ("article", "main") or node.get("role") == "main":
+            return node
+    return body
+
+
+_OUTLET_FIRST = re.compile(r"^\(\s*[\w-]+(?:\.[A-Za-z]{2,6})+\s*/\s*(?P<name>[^()/]+?)\s*\)$")
+
+
+def _outlet_first(credit: str) -> str | None:
+    """`(Tribunkaltim.co/Name)` names the outlet first: the person is the second part."""
+    match = _OUTLET_FIRST.match(credit)
+    return " ".join(match.group("name").split()) if match else None
+
+
+def _first_text_element(body: etree._Element) -> etree._Element:
+    """The first element of the text container holding words: credits before it are bylines."""
+    for node in body.iter():
+        if isinstance(node.tag, str) and (node.text or "").strip():
+            return node
+    return body
+
+
+def _footers(tree: etree._Element) -> list[etree._Element]:
+    found: list[etree._Element] = []
+    for query in FOOTERS:
+        found += [node for node in css(tree, query) if node not in found]
+    return found
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove `element` but keep its tail text (the words after it belong to the paragraph)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)

@@ -1,0 +1,144 @@
+"""Structured data of a generic article page: JSON-LD `NewsArticle`, OpenGraph and `article:*` meta.
+
+Read once per page (fundus `Precomputed`) and trusted in that order: JSON-LD, then the
+meta tags, then `<time datetime>` and tag links in the page. Raw values are kept beside
+the normalised ones (`published_raw`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from crawler.extract import jsonld
+from crawler.extract.dates import isoformat
+from crawler.extract.select import css, head_link
+from crawler.extract.text import inline_text
+from crawler.items import Image
+
+PUBLISHED_META = ("article:published_time", "og:published_time", "pubdate", "publishdate", "dc.date.issued")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified")
+TAG_LINKS = ("a[rel~=tag]", ".tags a", ".tag a", ".post-tags a", ".tagcloud3 a", "ul.tag-list a")
+TIME_ELEMENT = "time[datetime]"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+class PageMetadata:
+    """What the page states about itself in machine-readable form."""
+
+    def __init__(self, root: etree._Element, *, page_url: str, zone: str) -> None:
+        self.root = root
+        self.page_url = page_url
+        self.zone = zone
+
+    @cached_property
+    def ld(self) -> dict[str, Any]:
+        return jsonld.news_article(self.root, self.root.find("body"))
+
+    @cached_property
+    def breadcrumbs(self) -> list[str]:
+        """Names of a JSON-LD `BreadcrumbList`, in position order."""
+        found = jsonld.objects_of_type(self.root, "BreadcrumbList")
+        items = found[0].get("itemListElement", []) if found else []
+        names = [jsonld.text(item.get("name") or item.get("item")) for item in items if isinstance(item, dict)]
+        return [name for name in names if name]
+
+    def meta(self, *keys: str) -> str | None:
+        return jsonld.meta(self.root, *keys)
+
+    def canonical(self) -> str | None:
+        href = head_link(self.root, "canonical") or self.meta("og:url")
+        return urljoin(self.page_url, href) if href else None
+
+    def title(self) -> str | None:
+        return jsonld.text(self.ld.get("headline")) or self.meta("og:title", "twitter:title")
+
+    def published_raw(self) -> str | None:
+        found = jsonld.text(self.ld.get("datePublished")) or self.meta(*PUBLISHED_META)
+        if found:
+            return found
+        times = css(self.root, TIME_ELEMENT)
+        return times[0].get("datetime", "").strip() or None if times else None
+
+    def published_at(self) -> str | None:
+        return self._timestamp(self.published_raw())
+
+    def updated_at(self) -> str | None:
+        return self._timestamp(jsonld.text(self.ld.get("dateModified")) or self.meta(*MODIFIED_META))
+
+    def _timestamp(self, raw: str | None) -> str | None:
+        """An ISO timestamp; one without an offset is wall time in the portal's zone."""
+        if not raw or not _ISO_DATE.match(raw.strip()):
+            return None
+        try:
+            moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(self.zone))
+        return isoformat(moment)
+
+    def section(self, title: str | None = None) -> str | None:
+        """`articleSection`, `article:section`, else the first breadcrumb after the home link (never the headline)."""
+        found = jsonld.text(self.ld.get("articleSection")) or self.meta("article:section")
+        if found:
+            return found
+        skip = {"home", "beranda", (title or "").lower()}
+        crumbs = [name for name in self.breadcrumbs if name.lower() not in skip]
+        return crumbs[0] if crumbs else None
+
+    def tags(self) -> list[str]:
+        keywords = self.ld.get("keywords")
+        if isinstance(keywords, str):
+            keywords = keywords.split(",")
+        found = [text for k in keywords if (text := jsonld.text(k))] if isinstance(keywords, list) else []
+        found = found or _all_meta(self.root, "article:tag")
+        for query in TAG_LINKS:
+            if found:
+                break
+            found = [inline_text(node) for node in css(self.root, query)]
+        return list(dict.fromkeys(tag.strip() for tag in found if tag and tag.strip()))
+
+    def authors(self) -> list[str]:
+        """Person names of JSON-LD `author` (organisations are not reporters), else `article:author`/`author` meta."""
+        value = self.ld.get("author")
+        people = [a for a in (value if isinstance(value, list) else [value]) if _is_person(a)]
+        names = jsonld.names(people)
+        if names:
+            return names
+        meta = self.meta("article:author", "author")
+        return [meta] if meta and not meta.startswith("http") else []
+
+    def image_urls(self) -> list[str]:
+        image = self.ld.get("image")
+        urls = [jsonld.text(item) for item in (image if isinstance(image, list) else [image]) if item]
+        urls = [url for url in urls if url] or [self.meta("og:image", "twitter:image") or ""]
+        return list(dict.fromkeys(urljoin(self.page_url, url) for url in urls if url))
+
+    def images(self, captions: dict[str, str]) -> list[Image]:
+        """The lead images, with the caption printed under the same picture in the article (`captions` by URL)."""
+        return [Image(url=url, caption=captions.get(image_key(url))) for url in self.image_urls()]
+
+
+def _is_person(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return isinstance(value, dict) and value.get("@type", "Person") in ("Person", ["Person"])
+
+
+def _all_meta(root: etree._Element, key: str) -> list[str]:
+    head = root.find("head")
+    if head is None:
+        return []
+    return [str(m.get("content", "")) for m in head.iter("meta") if key in (m.get("property"), m.get("name"))]
+
+
+def image_key(url: str) -> str:
+    """An image URL without its query (resizing parameters differ between og:image and the page)."""
+    return url.split("?", 1)[0]
