@@ -55,6 +55,7 @@ class PortalSpider(scrapy.Spider):
         self._zone = ZoneInfo(self.portal.timezone)
         self._requested_ids: set[str] = set()
         self._listed_ids: set[str] = set()
+        self._met_unstored: set[str] = set()
 
     @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
@@ -101,11 +102,12 @@ class PortalSpider(scrapy.Spider):
         return since is None or not dated or max(dated) >= since
 
     def _only_stored(self, entries: Iterable[ListingEntry], *, known: Collection[str] = ()) -> bool:
-        """Incremental stop rule: every article a page links is stored already (or in `known`).
+        """Incremental stop rule: every article a page links was stored before this run (or is in `known`).
 
-        `known` holds the ids met on earlier pages of the listing walk, because a page may repeat
-        the previous page's last entry. Ids only found in the feed do not count: being fetched
-        is not being stored. Backfills (`since`/`until`) and `refresh` runs never stop by this
+        "Before this run": an article first met unstored in this run (in the feed, on an earlier
+        page) and stored since is news, and news means older pages may hold more. `known` holds
+        the ids of earlier pages of the listing walk, because a page may repeat the previous
+        page's last entry. Backfills (`since`/`until`) and `refresh` runs never stop by this
         rule, and neither does a page linking no article.
         """
         if self.arguments.since or self.arguments.until or self.refresh:
@@ -113,10 +115,9 @@ class PortalSpider(scrapy.Spider):
         if not self.settings.getbool("ARCHIVE_INCREMENTAL_ENABLED"):
             return False
         ids = self._article_ids(entries)
-        if not ids:
-            return False
         state = shared_state(self.crawler)
-        return all(rid in known or state.is_stored(rid) for rid in ids)
+        self._met_unstored.update(rid for rid in ids if not state.is_stored(rid))
+        return bool(ids) and all(rid in known or rid not in self._met_unstored for rid in ids)
 
     def _article_ids(self, entries: Iterable[ListingEntry]) -> list[str]:
         return [rid for e in entries if self._is_portal_url(e.url) and (rid := self.portal.record_id(e.url))]
