@@ -47,7 +47,9 @@ def _verify(exports: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
-def test_second_run_fetches_and_exports_nothing_new(tmp_path: Path, replica_factory: Callable[..., RunningReplica]) -> None:
+def test_second_run_fetches_and_exports_nothing_new(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
     data, doc = _data_copy(tmp_path)
     replica = replica_factory(data)
     first, first_ids = _run(replica, tmp_path / "exports")
@@ -55,11 +57,13 @@ def test_second_run_fetches_and_exports_nothing_new(tmp_path: Path, replica_fact
     assert len(first.records) == len(doc["articles"]) and len(set(first_ids)) == len(doc["articles"])
     assert second.records == first.records  # nothing appended
     assert second_ids == [], "stored articles were fetched again"
-    assert "'archive/deltafetch/skipped': %d" % len(doc["articles"]) in second.process.stderr
+    assert f"'archive/deltafetch/skipped': {len(doc['articles'])}" in second.process.stderr
     assert _verify(tmp_path / "exports").returncode == 0
 
 
-def test_next_run_exports_exactly_the_new_articles(tmp_path: Path, replica_factory: Callable[..., RunningReplica]) -> None:
+def test_next_run_exports_exactly_the_new_articles(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
     full = json.loads(KALTIM_DATA.read_text(encoding="utf-8"))
     held_back = [a["id"] for a in full["articles"][::7]]
     data, _ = _data_copy(tmp_path, lambda d: d.update(articles=[a for a in d["articles"] if a["id"] not in held_back]))

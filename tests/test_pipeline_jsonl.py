@@ -82,7 +82,8 @@ def test_manifest_counts_records_bytes_and_sha256(tmp_path: Path) -> None:
     assert manifest is not None and set(manifest.partitions) == {"2019/2019-09.jsonl", "undated.jsonl"}
     for name, entry in manifest.partitions.items():
         data = (tmp_path / PORTAL / name).read_bytes()
-        assert (entry.records, entry.bytes, entry.sha256) == (data.count(b"\n"), len(data), hashlib.sha256(data).hexdigest())
+        expected = (data.count(b"\n"), len(data), hashlib.sha256(data).hexdigest())
+        assert (entry.records, entry.bytes, entry.sha256) == expected
     report = verify(tmp_path)
     assert report.problems == [] and report.records == 3
 
