@@ -240,14 +240,14 @@ def test_a_second_crawl_stores_unchanged_pages_as_revisits(
 # --- replay through pywb, in its own virtualenv ---------------------------------------------------------------
 
 PYWB_VENV = ROOT / ".venv" / "pywb"
-PYWB_REQUIREMENT = "pywb==2.10.0"
+PYWB_REQUIREMENTS = ROOT / "requirements-replay.txt"
 
 
 def _pywb_bin(name: str) -> Path:
     """A pywb tool; its virtualenv is made on first use (.ci/run makes it before the tests)."""
     if not (PYWB_VENV / "bin" / "wayback").exists():
         subprocess.run([sys.executable, "-m", "venv", str(PYWB_VENV)], check=True, timeout=120)
-        pip = [str(PYWB_VENV / "bin" / "pip"), "install", "-q", PYWB_REQUIREMENT]
+        pip = [str(PYWB_VENV / "bin" / "pip"), "install", "-q", "-r", str(PYWB_REQUIREMENTS)]
         subprocess.run(pip, check=True, timeout=600)
     return PYWB_VENV / "bin" / name
 
