@@ -31,7 +31,7 @@ from crawler.extract.feeds import parse_feed
 from crawler.extract.select import page_root
 from crawler.pages import ListingEntry
 from crawler.portals import PortalDefinition, load_registry
-from crawler.portals.generic import generic_portal
+from crawler.portals.generic import any_portal
 from crawler.spiders.portal import PortalSpider
 
 SKIPPED_SITEMAPS = re.compile(
@@ -161,9 +161,10 @@ class AnyPortalSpider(GenericPortalSpider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         base_url, name = self.portal_arguments(**kwargs)
-        kwargs["name"] = name
+        portal = any_portal(base_url, name)
+        kwargs["name"] = portal.name
         # The row exists only for this run; PortalSpider reads it from `registry_portal`.
-        self.__dict__["registry_portal"] = generic_portal(name, urlsplit(base_url).netloc, base_url)
+        self.__dict__["registry_portal"] = portal
         super().__init__(*args, **kwargs)
 
     @classmethod
@@ -172,20 +173,15 @@ class AnyPortalSpider(GenericPortalSpider):
         super().validate_arguments(**kwargs)
 
     @staticmethod
-    def portal_arguments(**kwargs: Any) -> tuple[str, str]:
-        """(base_url, name), validated; `ArgumentError` when base_url is missing or name is malformed."""
+    def portal_arguments(**kwargs: Any) -> tuple[str, str | None]:
+        """(base_url, name or None), validated; `ArgumentError` when base_url is missing or name is malformed."""
         if not kwargs.get("base_url"):
             raise ArgumentError("base_url is required: scrapy crawl portal -a base_url=https://example-portal.id")
         base_url = parse_base_url(str(kwargs["base_url"]))
-        name = str(kwargs.get("name") or _name_from_host(urlsplit(base_url).hostname or ""))
-        if not _NAME.match(name):
+        name = kwargs.get("name")
+        if name is not None and not _NAME.match(str(name)):
             raise ArgumentError(f"name={name!r} must be lower-case letters, digits and '_', starting with a letter")
-        return base_url, name
-
-
-def _name_from_host(host: str) -> str:
-    name = re.sub(r"[^a-z0-9]+", "_", _bare(host.lower())).strip("_")
-    return name if name[:1].isalpha() else f"site_{name}"
+        return base_url, str(name) if name is not None else None
 
 
 def _bare(host: str) -> str:

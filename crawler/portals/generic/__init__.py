@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.portals import register
 from crawler.portals.generic.article import GenericArticlePage
@@ -57,6 +58,19 @@ def generic_portal(
         sitemap_paths=sitemap_paths,
         extra=tuple(sorted((hints or {}).items())),
     )
+
+
+def any_portal(base_url: str, name: str | None = None) -> GenericPortalDefinition:
+    """The row of `scrapy crawl portal -a base_url=... [-a name=...]`: named after the host unless given a name.
+
+    `https://www.example-portal.id` -> `example_portal_id`; a host that starts with a digit
+    gets a `site_` prefix (`site_127_0_0_1`). The site name is the host as written.
+    """
+    host = urlsplit(base_url).hostname or ""
+    bare = host.removeprefix("www.").removeprefix("m.")
+    derived = re.sub(r"[^a-z0-9]+", "_", bare.lower()).strip("_")
+    derived = derived if derived[:1].isalpha() else f"site_{derived}"
+    return generic_portal(name or derived, urlsplit(base_url).netloc, base_url)
 
 
 _WORDPRESS_BODY = (".entry-content", ".td-post-content", ".post-content")

@@ -91,10 +91,13 @@ class GenericArticlePage:
     def url(self) -> str:
         """The page's canonical link when it names the same article on the portal, else the fetched URL's."""
         canonical = self.data.canonical()
-        on_portal = bool(canonical) and (self.portal.is_own_host(canonical) or _same_host(canonical, self.response.url))
-        if canonical and on_portal and self.portal.record_id(canonical) == self.portal.record_id(self.response.url):
+        if canonical and self._names_this_article(canonical):
             return self.portal.canonical_url(canonical) or canonical
         return self.portal.canonical_url(self.response.url) or self.response.url
+
+    def _names_this_article(self, link: str) -> bool:
+        on_portal = self.portal.is_own_host(link) or _same_host(link, self.response.url)
+        return on_portal and self.portal.record_id(link) == self.portal.record_id(self.response.url)
 
     def language(self) -> str:
         code = (self.root.get("lang") or "").strip().lower().split("-")[0]

@@ -41,6 +41,7 @@ NOISE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|sosmed|ads?|advert\w*|iklan|newsletter|comments?)(?:$|[\s_-])"
 )
 CAPTION_TAGS = frozenset({"figure", "figcaption"})
+_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "article", "table", "h2", "h3", "h4", "blockquote"})
 RELATED_PREFIX = re.compile(r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula)\b|^\s*berita\s+terkait\b", re.IGNORECASE)
 BOILERPLATE = re.compile(
     r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula|berita)\b"
@@ -68,7 +69,7 @@ _DATELINES = (
     re.compile(r"^(?P<place>[A-Z][A-Z ]{1,40}?)\.[A-Za-z0-9]+\.[A-Za-z]{2,6}\s*[-\u2013\u2014]+\s*"),
     # `SAMARINDA, kaltimkece.id -`, `SAMARINDA -`
     re.compile(
-        r"^(?P<place>[A-Z]{3,}(?: [A-Z]{2,}){0,3})(?:\s*,\s*[A-Za-z0-9]+(?:\.[A-Za-z]{2,6})+)?\s*[-\u2013\u2014]+\s+"
+        r"^(?P<place>[A-Z]{3,}(?: [A-Z]{2,}){0,3})(?:\s*,\s*[A-Za-z0-9]+(?:\.[A-Za-z]{2,6})+)?\s*[-\u2013\u2014]+\s*"
     ),
 )
 
@@ -144,6 +145,8 @@ class BodyExtractor:
         text = inline_text(element)
         if not text or len(text) > MAX_NOISE_CHARS:
             return False
+        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
+            return False  # a box of several lines (byline box): its lines are looked at one by one
         if RELATED_PREFIX.match(text):
             self.result.related.extend(self._links(element))
         elif credit_lines.looks_like_credit(text):

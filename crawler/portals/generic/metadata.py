@@ -24,7 +24,7 @@ from crawler.items import Image
 
 PUBLISHED_META = ("article:published_time", "og:published_time", "pubdate", "publishdate", "dc.date.issued")
 MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified")
-TAG_LINKS = ("a[rel~=tag]", ".tags a", ".tag a", ".post-tags a", ".tagcloud3 a", "ul.tag-list a")
+TAG_LINKS = ("a[rel~=tag]", ".tags a", ".tag a", ".post-tags a", ".td-tags a", ".tagcloud3 a", "ul.tag-list a")
 TIME_ELEMENT = "time[datetime]"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -122,8 +122,16 @@ class PageMetadata:
         return list(dict.fromkeys(urljoin(self.page_url, url) for url in urls if url))
 
     def images(self, captions: dict[str, str]) -> list[Image]:
-        """The lead images, with the caption printed under the same picture in the article (`captions` by URL)."""
-        return [Image(url=url, caption=captions.get(image_key(url))) for url in self.image_urls()]
+        """The lead images, with the caption printed under the same picture (`captions` by URL), else JSON-LD's."""
+        image = self.ld.get("image")
+        objects = [i for i in (image if isinstance(image, list) else [image]) if isinstance(i, dict)]
+        stated = {
+            image_key(urljoin(self.page_url, jsonld.text(i) or "")): jsonld.text(i.get("caption")) for i in objects
+        }
+        return [
+            Image(url=url, caption=captions.get(image_key(url)) or stated.get(image_key(url)))
+            for url in self.image_urls()
+        ]
 
 
 def _is_person(value: Any) -> bool:
