@@ -51,6 +51,8 @@ class Request:
     """The Host header."""
     path: str = "/"
     query: dict[str, list[str]] = field(default_factory=dict)
+    received: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
+    """When the request was read (the access log's `time` is when its reply was written)."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ class AccessLog:
             return
         record = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "received": request.received,
             "method": request.method,
             "target": request.target,
             "host": request.host,

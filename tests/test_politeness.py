@@ -1,0 +1,115 @@
+"""Politeness against the replica: Retry-After pauses the host, robots.txt Disallow is obeyed, the User-Agent names a contact.
+
+The replica's test modes (`tests/replica/modes.py`) answer the first `/robots.txt` with 429
+and `Retry-After: 2`, or disallow one article in robots.txt. robots.txt is the one request a
+crawl makes alone (every other request waits for it), so "the next request" is well defined;
+with several requests in flight, ones sent before the 429 arrived would blur the measure. Timing is read from the replica's
+access log (`received`: when a request arrived; `time`: when its reply was written); the
+Retry-After check is a lower bound (a slow machine only makes the gap longer).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.settings import Settings
+
+import crawler.settings as project_settings
+from crawler.middlewares.retry_after import parse_retry_after
+from crawler.middlewares.useragent import contact_user_agent
+from crawler.politeness import apply_backfill_politeness
+from tests.replica.harness import KALTIM_DATA, run_crawl, start_replica, trap_proxy_env
+
+PORTAL = "antara_kaltim"
+RETRY_AFTER_SECONDS = 2
+# The 429's `time` is taken just after its reply was written, so the client may have it a moment earlier.
+LOG_CLOCK_SLACK_SECONDS = 0.01
+
+
+def _at(record: dict[str, str], key: str) -> datetime:
+    return datetime.fromisoformat(record[key])
+
+
+def test_retry_after_delays_the_next_request_to_the_host(tmp_path: Path) -> None:
+    replica = start_replica(KALTIM_DATA, tmp_path / "replica", "--rate-limit", f"/robots.txt={RETRY_AFTER_SECONDS}")
+    try:
+        settings = {"ARCHIVE_MAX_LISTING_PAGES": "1"}
+        result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, settings=settings,
+                           env=trap_proxy_env(replica))  # fmt: skip
+        requests = replica.requests()
+    finally:
+        replica.stop()
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    limited = next(i for i, r in enumerate(requests) if r["status"] == 429)
+    answered = _at(requests[limited], "time")
+    later = sorted(_at(r, "received") for r in requests[limited + 1 :])
+    gap = (later[0] - answered).total_seconds()
+    print(f"429 with Retry-After {RETRY_AFTER_SECONDS}: next request arrived {gap:.3f} s later")  # noqa: T201
+    assert gap >= RETRY_AFTER_SECONDS - LOG_CLOCK_SLACK_SECONDS
+    assert requests[limited + 1]["path"] == "/robots.txt" and requests[limited + 1]["status"] == 200, "not retried"
+    assert len(result.records) > 0
+    assert "Retry-After" in result.process.stderr and "pausing the host" in result.process.stderr
+
+
+def test_robots_disallow_is_respected(tmp_path: Path) -> None:
+    data = json.loads(KALTIM_DATA.read_text(encoding="utf-8"))
+    banned = max(data["articles"], key=lambda a: a["published"])["id"]
+    replica = start_replica(KALTIM_DATA, tmp_path / "replica", "--robots-disallow", f"/berita/{banned}")
+    try:
+        result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
+        requests = replica.requests()
+    finally:
+        replica.stop()
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    assert requests[0]["path"] == "/robots.txt"
+    assert not [r for r in requests if r["path"].startswith(f"/berita/{banned}")]
+    exported = {r["id"] for r in result.records}
+    assert f"{PORTAL}:{banned}" not in exported and len(exported) == len(data["articles"]) - 1
+    summary = json.loads((tmp_path / "exports" / ".runs" / "latest" / f"{PORTAL}.json").read_text())
+    assert summary["requests"]["errors"].get("robots_forbidden", 0) >= 1
+
+
+def test_user_agent_names_the_contact_url(tmp_path: Path) -> None:
+    replica = start_replica(KALTIM_DATA, tmp_path / "replica")
+    contact = "https://ops.example.org/archive-contact"
+    try:
+        settings = {"ARCHIVE_MAX_LISTING_PAGES": "1", "ARCHIVE_CONTACT_URL": contact}
+        result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, settings=settings,
+                           env=trap_proxy_env(replica))  # fmt: skip
+        agents = {r["user_agent"] for r in replica.requests()}
+    finally:
+        replica.stop()
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    assert agents == {f"regional-news-archiver/0.1 (+{contact})"}
+
+
+def test_retry_after_values() -> None:
+    now = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after(b"120") == 120.0
+    assert parse_retry_after("Sun, 01 Mar 2026 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Sun, 01 Mar 2026 11:00:00 GMT", now=now) == 0.0
+    assert parse_retry_after(None) is None and parse_retry_after(b"soon") is None
+
+
+def test_backfills_get_the_slower_delay_unless_set_explicitly() -> None:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    apply_backfill_politeness(settings, {})
+    assert settings.getfloat("DOWNLOAD_DELAY") == project_settings.DOWNLOAD_DELAY
+    apply_backfill_politeness(settings, {"since": "2024-01-01"})
+    assert settings.getfloat("DOWNLOAD_DELAY") == project_settings.ARCHIVE_BACKFILL_DOWNLOAD_DELAY_SECONDS
+    explicit = Settings()
+    explicit.setmodule(project_settings, priority="project")
+    explicit.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    apply_backfill_politeness(explicit, {"since": "2024-01-01"})
+    assert explicit.getfloat("DOWNLOAD_DELAY") == 0
+
+
+def test_default_user_agent_and_politeness_settings() -> None:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    assert project_settings.ARCHIVE_CONTACT_URL in contact_user_agent(settings)
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.get("ROBOTSTXT_PARSER").endswith("ProtegoRobotParser")
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") and settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
