@@ -132,7 +132,9 @@ class GenericPortalSpider(PortalSpider):
         self._count("archive/discovery/listing_fallback")
         assert self.crawler.engine is not None
         for path in self.portal.listing_paths:
-            self.crawler.engine.crawl(self._listing_request(self.portal.base_url + path, page=1, path=path))
+            # The home page was fetched already (feed autodiscovery): read it again, as a listing.
+            request = self._listing_request(self.portal.base_url + path, page=1, path=path)
+            self.crawler.engine.crawl(request.replace(dont_filter=True))
         raise DontCloseSpider
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
