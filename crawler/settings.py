@@ -79,6 +79,9 @@ ITEM_PIPELINES = {
 }
 
 # --- Scrapy housekeeping ----------------------------------------------------
+# Holds each response until its WARC record is fsynced (group commit; crawler/warc/durability.py):
+# first in process_response order, so no callback or pipeline sees a response not yet durable.
+DOWNLOADER_MIDDLEWARES["crawler.warc.durability.WarcDurabilityMiddleware"] = 950
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -9,8 +9,10 @@ improved parser now reads an article differently, and nothing elsewhere. (Withou
 an older fetch whose text differs from the latest stored version is a revision, as a
 page that reverted would be in a crawl: dedup compares with the latest version.)
 
-Nothing is fetched: the HTTP download handlers are removed, the WARC writer and
-robots.txt are off. Each portal's run lock is taken first, as `scrapy crawl` does.
+Nothing is fetched: http and https requests are answered from the archive
+(`crawler.warc.handler`), so each response runs through every downloader and spider
+middleware as in the crawl; robots.txt, deltafetch and the WARC writer are off. Each
+portal's run lock is taken first, as `scrapy crawl` does.
 Exit codes: 0 ok, 1 a run failed, 64 no WARC input, 75 a portal's lock is held.
 """
 
@@ -39,10 +41,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_FROM_ARCHIVE = "crawler.warc.handler.ArchiveDownloadHandler"
 OFFLINE_SETTINGS: dict[str, Any] = {
-    "DOWNLOAD_HANDLERS": {"http": None, "https": None, "ftp": None, "s3": None},
+    # Every http(s) request is answered from the archive; no other scheme is served at all.
+    "DOWNLOAD_HANDLERS": {"http": _FROM_ARCHIVE, "https": _FROM_ARCHIVE, "ftp": None, "s3": None, "file": None},
     "ROBOTSTXT_OBEY": False,
     "ARCHIVE_WARC_ENABLED": False,
+    "ARCHIVE_DELTAFETCH_ENABLED": False,  # stored articles are re-parsed too; dedup decides
 }
 
 

@@ -1,11 +1,12 @@
-"""Re-parsing from WARC: archived article responses fed to a portal spider's own `parse_article`.
+"""Re-parsing from WARC: a portal spider whose requests are answered from the archive.
 
 `reparse_spider(portal_spider_class, records)` makes a subclass of the generated portal
-spider whose `start()` yields, instead of requests, the items its inherited
-`parse_article` makes from archived responses, one at a time: each item has gone through
-the pipelines (dedup, revisions, JSONL) before the next response is parsed, so revisions
-come out in fetch order as they did in the crawls. Nothing is fetched: requests are
-never yielded (and the `reparse` command also removes the HTTP download handlers).
+spider whose `start()` requests, one at a time, the URL each archived article response was
+fetched from. `scrapy reparse` answers them with `crawler.warc.handler` (no network), so
+the response runs through the same downloader middlewares, spider middlewares, inherited
+`parse_article` and pipelines as in the crawl. Each record's items have gone through the
+pipelines (dedup, revisions, JSONL) before the next record is requested, so revisions
+come out in fetch order as they did in the crawls.
 
 The subclass is made at run time and has no module-level `name`, so `scrapy list`
 shows only portals.
@@ -13,101 +14,82 @@ shows only portals.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
+from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.portals import REGISTRY, PortalDefinition, load_registry
 from crawler.spiders.portal import PortalSpider
-from crawler.warc.extension import META_KEY
-from crawler.warc.reader import ArchivedRecord, StoredExchange, load
+from crawler.warc.handler import REPARSE_META
+from crawler.warc.reader import ArchivedRecord
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
 
 
 class ReparseMixin(PortalSpider):
-    """Stats: archive/reparse/{responses,unreadable,ignored_requests}."""
+    """Stats: archive/reparse/{records,failed,ignored_requests}."""
 
     archived: list[ArchivedRecord]
-    _yielded: int
-    _finished: int
-    _drained: Deferred[None] | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Records were fetched from the real host, mirrors or replicas: nothing is off-site here.
+        self.allowed_domains = []
+        self._expected: int | None = None
+        self._done = 0
+        self._record_done: Deferred[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReparseMixin:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, ReparseMixin)
-        spider._yielded = spider._finished = 0
-        spider._drained = None
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(spider._item_done, signal=signal)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        # The same decoding step as in the crawl: the archive holds payloads as received.
-        decoder = HttpCompressionMiddleware(crawler=self.crawler)
         for record in self.archived:
-            response = self._response(record, decoder)
-            if response is None:
-                continue
-            for result in self.parse_article(response):
-                if isinstance(result, scrapy.Request):
-                    self._count("archive/reparse/ignored_requests")
-                    continue
-                self._yielded += 1
-                yield result
-                await self._all_items_done()
+            self._expected, self._done, self._record_done = None, 0, Deferred()
+            meta = {REPARSE_META: record, "archive_record_id": self.real_portal.record_id(record.target_uri)}
+            self._count("archive/reparse/records")
+            yield scrapy.Request(record.fetched_uri, callback=self._reparse, errback=self._failed, meta=meta,
+                                 dont_filter=True)  # fmt: skip  # the same URL may be archived many times
+            await maybe_deferred_to_future(self._record_done)
 
-    def _response(self, record: ArchivedRecord, decoder: HttpCompressionMiddleware) -> Response | None:
-        stored = load(record)
-        if stored is None:
-            self.logger.warning(
-                "reparse: no payload for %s (%s in %s)", record.target_uri, record.record_id, record.warc
-            )
-            self._count("archive/reparse/unreadable")
-            return None
-        self._count("archive/reparse/responses")
-        request = self._request(record)
-        response = decoder.process_response(request, self._raw_response(request, stored))
-        assert isinstance(response, Response)  # the middleware only ever returns a response
-        return response
+    def _reparse(self, response: Response) -> Iterable[Any]:
+        results = list(self.parse_article(response))
+        items = [result for result in results if not isinstance(result, scrapy.Request)]
+        if len(items) < len(results):  # nothing may be fetched; a crawl would have followed these
+            self._count("archive/reparse/ignored_requests")
+        self._expect(len(items))
+        return items
 
-    def _request(self, record: ArchivedRecord) -> scrapy.Request:
-        meta = {
-            META_KEY: {"file": record.warc.name, "record_id": record.record_id, "offset": record.offset,
-                       "payload_digest": record.digest, "date": record.date, "type": record.type},
-            "archive_record_id": self.real_portal.record_id(record.target_uri),
-        }  # fmt: skip
-        return scrapy.Request(record.fetched_uri, meta=meta)
+    def _failed(self, failure: Failure) -> None:
+        self.logger.warning("reparse: %s", failure.value)
+        self._count("archive/reparse/failed")
+        self._expect(0)
 
-    @staticmethod
-    def _raw_response(request: scrapy.Request, stored: StoredExchange) -> Response:
-        """The response as the download handler built it in the crawl (class chosen the same way)."""
-        headers = Headers(stored.headers)
-        cls = responsetypes.from_args(headers=headers, url=request.url, body=stored.body)
-        return cls(url=request.url, status=stored.status, headers=headers, body=stored.body,
-                   protocol=stored.protocol, request=request)  # fmt: skip
+    # --- one record at a time -------------------------------------------------------
+    def _expect(self, count: int) -> None:
+        self._expected = count
+        self._check()
 
-    # --- one item at a time ---------------------------------------------------------
     def _item_done(self, *args: Any, **kwargs: Any) -> None:
-        self._finished += 1
-        if self._drained is not None and self._finished >= self._yielded:
-            drained, self._drained = self._drained, None
-            drained.callback(None)
+        self._done += 1
+        self._check()
 
-    async def _all_items_done(self) -> None:
-        if self._finished < self._yielded:
-            self._drained = Deferred()
-            await maybe_deferred_to_future(self._drained)
+    def _check(self) -> None:
+        if self._record_done is not None and self._expected is not None and self._done >= self._expected:
+            done, self._record_done = self._record_done, None
+            done.callback(None)
 
 
 def reparse_spider(portal_spider: type[PortalSpider], records: list[ArchivedRecord]) -> type[ReparseMixin]:

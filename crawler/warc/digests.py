@@ -1,9 +1,10 @@
 """Where each (target URI, payload digest) was first stored: the lookup behind revisit records.
 
 A small SQLite database beside the WARC files (`payloads.sqlite3`), shared by runs and by
-portals (keys are full URIs, so portals never collide). An entry is added only after its
-record is fsynced, so an entry never points at a record a crash could have torn off.
-WAL mode lets two portals' crawls use it at once.
+portals (keys are full URIs, so portals never collide). WAL mode lets two portals' crawls
+use it at once. An entry may outlive its record (a power cut before the fsync, a torn
+tail cut off after a crash, a file removed by retention), so the writer checks that the
+file still reaches past the record's offset before writing a revisit.
 """
 
 from __future__ import annotations
@@ -26,21 +27,21 @@ class PayloadIndex:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS payloads (uri TEXT NOT NULL, digest TEXT NOT NULL,"
-            " record_id TEXT NOT NULL, date TEXT NOT NULL, warc_file TEXT NOT NULL,"
+            " record_id TEXT NOT NULL, date TEXT NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL,"
             " PRIMARY KEY (uri, digest)) WITHOUT ROWID"
         )
 
     def find(self, uri: str, digest: str) -> PayloadRef | None:
         row = self._db.execute(
-            "SELECT record_id, date, warc_file FROM payloads WHERE uri = ? AND digest = ?", (uri, digest)
+            "SELECT record_id, date, warc_file, offset FROM payloads WHERE uri = ? AND digest = ?", (uri, digest)
         ).fetchone()
         return PayloadRef(*row) if row else None
 
     def add(self, uri: str, digest: str, ref: PayloadRef) -> None:
         # The first stored copy stays the reference: revisits always point at a full record.
         self._db.execute(
-            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?)",
-            (uri, digest, ref.record_id, ref.date, ref.warc_file),
+            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?)",
+            (uri, digest, ref.record_id, ref.date, ref.warc_file, ref.offset),
         )
 
     def forget(self, uri: str, digest: str) -> None:

@@ -25,6 +25,7 @@ from twisted.internet.threads import deferToThread
 
 from crawler.warc.cdxj import write_cdxj
 from crawler.warc.digests import INDEX_NAME, PayloadIndex
+from crawler.warc.durability import GroupSync
 from crawler.warc.files import OpenWarc, cdxj_path, cut_torn_tail, lock_if_idle, today, warc_files
 from crawler.warc.records import WARC_VERSION, Exchange, PayloadRef, RecordBuilder, exchange_from_scrapy
 
@@ -70,6 +71,7 @@ class WarcArchiver:
         self._index: PayloadIndex | None = None
         self._current: OpenWarc | None = None
         self._pending: list[Deferred[Any]] = []
+        self.sync = GroupSync()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiver:
@@ -127,7 +129,7 @@ class WarcArchiver:
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         try:
             request.meta[META_KEY] = self._archive(
-                exchange_from_scrapy(request, response, target_uri(spider, response.url))
+                request, exchange_from_scrapy(request, response, target_uri(spider, response.url))
             )
         except OSError:
             # A full disk must not stop the crawl: JSONL is the archive of record, and the
@@ -135,7 +137,7 @@ class WarcArchiver:
             logger.exception("WARC: could not archive %s", response.url)
             self.stats.inc_value("archive/warc/errors")
 
-    def _archive(self, exchange: Exchange) -> dict[str, Any]:
+    def _archive(self, request: Request, exchange: Exchange) -> dict[str, Any]:
         digest = exchange.payload_digest
         original = self._original(exchange.target_uri, digest) if exchange.body else None
         record_id = self._builder.new_record_id()
@@ -146,8 +148,9 @@ class WarcArchiver:
         request_record = self._builder.request(exchange, record_id)
         warc = self._file()
         offset = warc.append(main, request_record)
+        self.sync.written(request, warc)
         if original is None and self._index is not None and exchange.body:
-            self._index.add(exchange.target_uri, digest, PayloadRef(record_id, exchange.date, warc.path.name))
+            self._index.add(exchange.target_uri, digest, PayloadRef(record_id, exchange.date, warc.path.name, offset))
         self._count(len(main) + len(request_record), original is not None, len(exchange.body))
         meta = {"file": warc.path.name, "record_id": record_id, "offset": offset, "payload_digest": digest,
                 "date": exchange.date, "type": "response" if original is None else "revisit"}  # fmt: skip
@@ -159,11 +162,17 @@ class WarcArchiver:
         if self._index is None:
             return None
         original = self._index.find(uri, digest)
-        if original is not None and not (self.directory / original.warc_file).exists():
-            # Its file was removed (retention): a revisit would point at nothing.
+        if original is not None and not self._still_there(original):
+            # Removed by retention, or lost in a crash: a revisit would point at nothing.
             self._index.forget(uri, digest)
             return None
         return original
+
+    def _still_there(self, original: PayloadRef) -> bool:
+        try:
+            return (self.directory / original.warc_file).stat().st_size > original.offset
+        except FileNotFoundError:
+            return False
 
     def _count(self, size: int, revisit: bool, payload_size: int) -> None:
         self.stats.inc_value("archive/warc/records", 2)
@@ -202,7 +211,7 @@ class WarcArchiver:
         done = deferToThread(write_cdxj, warc.path)
         done.addCallback(lambda _: self.stats.inc_value("archive/warc/indexed"))
         done.addErrback(lambda failure: logger.error("WARC: could not index %s: %s", warc.path, failure.value))
-        done.addBoth(lambda _: warc.close())
+        done.addBoth(lambda _: self._close(warc))
         self._pending.append(done)
 
     def _index_and_close(self, warc: OpenWarc) -> None:
@@ -210,7 +219,11 @@ class WarcArchiver:
             write_cdxj(warc.path)
             self.stats.inc_value("archive/warc/indexed")
         finally:
-            warc.close()
+            self._close(warc)
+
+    def _close(self, warc: OpenWarc) -> None:
+        warc.close()
+        self.sync.file_closed(warc)
 
 
 def _reactor_running() -> bool:

@@ -47,12 +47,17 @@ def today() -> str:
 
 
 class OpenWarc:
-    """A WARC file being written: each `append` is complete on disk (written and fsynced) on return."""
+    """A WARC file being written: each `append` is in the file (whole) on return; fsync is separate.
+
+    `size` is the end of the last record written, `synced` the end of the last one fsynced
+    (`crawler.warc.durability` runs the fsyncs; `close` does a last one).
+    """
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
         self.fd = fd
         self.size = 0
+        self.synced = 0
 
     @classmethod
     def create(cls, directory: Path, prefix: str, day: str) -> OpenWarc:
@@ -70,14 +75,16 @@ class OpenWarc:
             return cls(path, fd)
 
     def append(self, *members: bytes) -> int:
-        """Write the records' gzip members in order and fsync; return the offset of the first."""
+        """Write the records' gzip members in order; return the offset of the first.
+
+        Unbuffered writes: once this returns, a kill -9 of the process cannot lose them.
+        """
         offset = self.size
         try:
             for member in members:
                 view = memoryview(member)
                 while view:
                     view = view[os.write(self.fd, view) :]
-            os.fsync(self.fd)
         except OSError:
             # A failed write (disk full) must not leave half a record for the next one to follow.
             os.ftruncate(self.fd, offset)
@@ -85,9 +92,13 @@ class OpenWarc:
         self.size += sum(len(member) for member in members)
         return offset
 
+    def sync(self) -> None:
+        os.fsync(self.fd)
+        self.synced = self.size
+
     def close(self) -> None:
         if self.fd >= 0:
-            os.fsync(self.fd)
+            self.sync()
             os.close(self.fd)  # also releases the flock
             self.fd = -1
 

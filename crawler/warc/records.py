@@ -80,6 +80,7 @@ class PayloadRef:
     record_id: str
     date: str
     warc_file: str
+    offset: int
 
 
 def payload_digest(body: bytes) -> str:

@@ -1,0 +1,114 @@
+"""fsync of WARC records off the reactor thread, shared by every record written meanwhile.
+
+Records are written (whole, in order) in the reactor thread as each response arrives, so a
+kill -9 never loses one the spider has seen. Making them survive a power cut needs fsync,
+which costs milliseconds on a busy disk: done inline it was most of the archive's cost.
+So the fsync runs in a thread, one at a time, and covers everything written before it
+started (a group commit); `WarcDurabilityMiddleware` holds each response until the fsync
+covering its record has returned, so an exported record never names a record that a power
+cut could still take away.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.threads import deferToThread
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from crawler.warc.files import OpenWarc
+
+
+class GroupSync:
+    """Durability points of records: `written(request, warc)`, then `durable(request)`."""
+
+    def __init__(self) -> None:
+        self._marks: WeakKeyDictionary[Request, tuple[OpenWarc, int]] = WeakKeyDictionary()
+        self._waiting: list[tuple[OpenWarc, int, Deferred[None]]] = []
+        self._in_flight = False
+
+    def written(self, request: Request, warc: OpenWarc) -> None:
+        """`request`'s records end at the current end of `warc`."""
+        self._marks[request] = (warc, warc.size)
+
+    def durable(self, request: Request) -> Deferred[None]:
+        """Fires once `request`'s records are fsynced (at once if there are none)."""
+        mark = self._marks.pop(request, None)
+        if mark is None or mark[0].synced >= mark[1]:
+            return succeed(None)
+        done: Deferred[None] = Deferred()
+        self._waiting.append((*mark, done))
+        self._next()
+        return done
+
+    def file_closed(self, warc: OpenWarc) -> None:
+        """`warc` was closed (and fsynced) by its owner: release whoever waits on it."""
+        self._release(warc)
+
+    def _next(self) -> None:
+        if self._in_flight or not self._waiting:
+            return
+        warc = self._waiting[0][0]
+        if warc.fd < 0:  # closed meanwhile; close() fsynced it
+            self._release(warc)
+            self._next()
+            return
+        self._in_flight = True
+        target, fd = warc.size, os.dup(warc.fd)  # a dup stays valid if the file is closed meanwhile
+        done = deferToThread(_fsync_and_close, fd)
+        done.addBoth(self._synced, warc, target)
+
+    def _synced(self, result: Any, warc: OpenWarc, target: int) -> Any:
+        self._in_flight = False
+        warc.synced = max(warc.synced, target)
+        self._release(warc)
+        self._next()
+        return result
+
+    def _release(self, warc: OpenWarc) -> None:
+        ready = [w for w in self._waiting if w[0] is warc and w[1] <= warc.synced]
+        self._waiting = [w for w in self._waiting if w not in ready]
+        for _, _, done in ready:
+            done.callback(None)
+
+
+def _fsync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class WarcDurabilityMiddleware:
+    """Downloader middleware holding each archived response until its WARC record is fsynced.
+
+    Placed first in process_response order (priority 950), so nothing downstream, spider
+    and pipelines included, sees a response whose record is not yet durable.
+    Settings: ARCHIVE_WARC_ENABLED.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcDurabilityMiddleware:
+        if not crawler.settings.getbool("ARCHIVE_WARC_ENABLED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        from crawler.warc.extension import WarcArchiver
+
+        archiver = self.crawler.get_extension(WarcArchiver)
+        if archiver is not None:
+            await maybe_deferred_to_future(archiver.sync.durable(request))
+        return response
