@@ -113,3 +113,25 @@ DOWNLOADER_MIDDLEWARES["crawler.middlewares.retry_after.RetryAfterMiddleware"] =
 DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.useragent.UserAgentMiddleware"] = None
 DOWNLOADER_MIDDLEWARES["crawler.middlewares.useragent.ContactUserAgentMiddleware"] = 500
 EXTENSIONS["crawler.monitor.RunMonitor"] = 500  # per-run health, run summary, report
+
+# --- Hardening: faulty responses, size and page caps (README "Reliability") ---
+ARCHIVE_CHARSET_REPAIR_ENABLED = True  # read pages with a wrong or missing charset in the encoding their bytes are in
+ARCHIVE_CHARSET_FALLBACK = "cp1252"  # encoding of non-UTF-8 pages that declare UTF-8 or nothing, if it reads them
+ARCHIVE_SOFT_ERROR_RETRY_ENABLED = True  # retry article/listing pages answered 200 with an empty body or an error page
+ARCHIVE_SOFT_ERROR_TITLES = ["halaman tidak ditemukan", "page not found", "404 not found"]  # error-page <title> words
+ARCHIVE_REDIRECT_GUARD_ENABLED = True  # refuse (and count) redirect loops and redirects to hosts outside the portal
+ARCHIVE_MAX_PAGES_PER_RUN = 0  # stop a run after this many responses (sets CLOSESPIDER_PAGECOUNT); 0 = no cap
+# Merged into (not replacing) any ADDONS / SPIDER_MIDDLEWARES defined above, whichever groups are present.
+ADDONS = {**globals().get("ADDONS", {}), "crawler.limits.PageCapAddon": 10}  # ARCHIVE_MAX_PAGES_PER_RUN
+
+# Redirect guard just before RedirectMiddleware (600); Scrapy's decompression swapped for the counting subclass
+# (same priority, 590); soft errors and charset repair after decompression, so they see the inflated body.
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.redirects.RedirectGuardMiddleware"] = 610
+DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] = None
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.compression.CountingHttpCompressionMiddleware"] = 590
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.soft_errors.SoftErrorRetryMiddleware"] = 575
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.charset.CharsetRepairMiddleware"] = 570
+SPIDER_MIDDLEWARES = {
+    **globals().get("SPIDER_MIDDLEWARES", {}),
+    "crawler.middlewares.charset.CharsetWarningMiddleware": 100,  # the charset repair's warning on the item
+}

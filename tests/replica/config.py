@@ -37,6 +37,12 @@ class ReplicaConfig:
     """Path prefixes robots.txt disallows."""
     credits_class: str | None = None
     """Class printed on the article credit block instead of `text-muted mt-2 small` (a silent template change)."""
+    faults_seed: int | None = None
+    """Inject network and content faults planned from this seed (`tests.replica.faults`); None = a healthy site."""
+    faults_hang_seconds: float = 4.0
+    """How long an injected hang waits before answering: longer than the crawler's DOWNLOAD_TIMEOUT."""
+    faults_log: Path | None = None
+    """JSON Lines file receiving one `{"fault", "target"}` record per injected fault."""
 
 
 def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
@@ -52,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
     parser.add_argument("--rate-limit", metavar="PATH=SECONDS", help="429 + Retry-After for the first request of PATH")
     parser.add_argument("--robots-disallow", metavar="PREFIX", action="append", default=[], help="robots.txt Disallow")
     parser.add_argument("--credits-class", metavar="NAME", help="rename the article credit block's class")
+    parser.add_argument("--faults", type=int, metavar="SEED", help="inject faults planned from SEED")
+    parser.add_argument("--faults-hang-seconds", type=float, default=4.0, help="how long an injected hang lasts")
+    parser.add_argument("--faults-log", type=Path, help="JSON Lines log of the injected faults")
     args = parser.parse_args(argv)
     rate_limit = None
     if args.rate_limit:
@@ -69,4 +78,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
         rate_limit=rate_limit,
         robots_disallow=tuple(args.robots_disallow),
         credits_class=args.credits_class,
+        faults_seed=args.faults,
+        faults_hang_seconds=args.faults_hang_seconds,
+        faults_log=args.faults_log,
     )

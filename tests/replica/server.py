@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.replica.config import ReplicaConfig
 from tests.replica.data import DataStore
+from tests.replica.faults import faults_for
 from tests.replica.model import SiteData
 from tests.replica.modes import modes_for
 from tests.replica.render_article import render_amp, render_article
@@ -61,6 +62,8 @@ class Reply:
     body: bytes
     content_type: str = HTML
     headers: tuple[tuple[str, str], ...] = ()
+    declared_length: int | None = None
+    """Content-Length to announce instead of the body's (a truncated reply: the connection closes after the body)."""
 
 
 Handler = Callable[[SiteData, Request, re.Match[str]], Reply]
@@ -281,17 +284,24 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("replica failed on %s", self.path)
             reply = Reply(500, b"replica error\n", "text/plain; charset=utf-8")
-        self._send(request, reply, with_body=with_body)
+        try:
+            self._send(request, reply, with_body=with_body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a hang injected by `tests.replica.faults` outlasted its timeout).
+            self.close_connection = True
+            logger.info("client went away before the reply to %s", self.path)
 
     def _send(self, request: Request, reply: Reply, *, with_body: bool) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Content-Length", str(reply.declared_length or len(reply.body)))
         for name, value in reply.headers:
             self.send_header(name, value)
         self.end_headers()
         if with_body:
             self.wfile.write(reply.body)
+        if reply.declared_length is not None:
+            self.close_connection = True
         self.server.access_log.write(request, reply.status, len(reply.body), self.headers.get("User-Agent", ""))
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's signature)
@@ -301,6 +311,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
 def make_server(config: ReplicaConfig) -> ReplicaHTTPServer:
     """A bound (not yet serving) server; its port is `server.server_port`."""
     replica = Replica(config)
+    injector = faults_for(config)
+    if injector is not None:
+        # Right after the proxy refusal: faults hit every page of the site, before any other mode.
+        replica.middlewares = (*replica.middlewares[:1], injector, *replica.middlewares[1:])
     if config.latency_ms > 0:
         # Innermost: replies from the site pay it; a middleware answering on its own (proxy refusal) does not.
         replica.middlewares = (*replica.middlewares, simulated_latency(config.latency_ms / 1000))
