@@ -22,9 +22,9 @@ def handler(mode: str, log_path: str) -> type[BaseHTTPRequestHandler]:
                 log.write(json.dumps({"target": self.path, "host": self.headers.get("Host")}) + "\n")
             target = urlsplit(self.path)
             if target.netloc and not target.netloc.startswith("127.0.0.1"):
-                return self._send(403, "text/plain", "off-domain request refused")
-            base = f"http://{self.headers.get('Host')}"
-            self._route(base, target.path, parse_qs(target.query))
+                self._send(403, "text/plain", "off-domain request refused")
+            else:
+                self._route(f"http://{self.headers.get('Host')}", target.path, parse_qs(target.query))
 
         def do_CONNECT(self) -> None:  # noqa: N802
             with open(log_path, "a", encoding="utf-8") as log:

@@ -54,7 +54,7 @@ def article_page(base: str, article: Article) -> str:
         f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{escape(article.title)}</title>'
         f'<meta property="og:type" content="article"><link rel="canonical" href="{base}{article.path}">'
         f'<script type="application/ld+json">{json.dumps(ld)}</script></head><body>'
-        f'<header><a href="/">Portal Lokal</a> <a href="{OFF_DOMAIN}/kota/berita-portal-lain-hari-ini">Mitra</a></header>'
+        f'<header><a href="/">Portal Lokal</a> <a href="{OFF_DOMAIN}/kota/berita-portal-lain">Mitra</a></header>'
         f'<article><h1>{escape(article.title)}</h1><div class="entry-content">{paragraphs}'
         f'<p>Baca juga: <a href="{OFF_DOMAIN}/kota/berita-lain-di-portal-lain">Berita lain</a></p>'
         f"<p>Penulis: {escape(article.reporter)} | Editor: {escape(article.editor)}</p></div></article>"

@@ -40,7 +40,7 @@ T = TypeVar("T")
 LAYOUT = "generic"
 HEURISTIC_WARNING = "body: heuristic main-text extraction (trafilatura)"
 SOFT_404_MARKERS = ("halaman tidak ditemukan", "page not found", "404 not found", "tidak ditemukan")
-MIN_UNSTRUCTURED_WORDS = 80
+MIN_UNSTRUCTURED_WORDS = 12
 """A page without any article markup (no JSON-LD article, og:type article or publication date) needs this much text."""
 TITLE_SUFFIX = re.compile(r"^(?P<head>.+?)\s+[-|\u2013\u2014]\s+(?P<tail>[^-|\u2013\u2014]+?)\s*$")
 
@@ -79,7 +79,7 @@ class GenericArticlePage:
         parts = self._field("body", self._body, None)
         if parts is None or not parts.paragraphs:
             return NotAnArticle("body_error" if len(self.warnings) > 1 else "no_body")
-        if not self._has_article_markup() and sum(len(p.split()) for p in parts.paragraphs) < MIN_UNSTRUCTURED_WORDS:
+        if not self._has_article_markup() and self._looks_like_a_list(parts.paragraphs):
             return NotAnArticle("no_article_markup")
         return self._item(record_id, parts)
 
@@ -188,6 +188,13 @@ class GenericArticlePage:
     def _has_article_markup(self) -> bool:
         og_type = (self.data.meta("og:type") or "").lower()
         return bool(self.data.ld) or og_type == "article" or self.data.published_raw() is not None
+
+    def _looks_like_a_list(self, paragraphs: list[str]) -> bool:
+        """Too little text, or text that is mostly link titles (a tag or section page)."""
+        links = {normalise(inline_text(a)) for a in self.root.iter("a")}
+        linked = sum(paragraph in links for paragraph in paragraphs)
+        words = sum(len(paragraph.split()) for paragraph in paragraphs)
+        return words < MIN_UNSTRUCTURED_WORDS or 2 * linked >= len(paragraphs)
 
     def _first_h1(self) -> str | None:
         found = [inline_text(node) for node in css(self.root, "h1")]

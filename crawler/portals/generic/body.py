@@ -19,6 +19,7 @@ import trafilatura
 from lxml import etree
 
 from crawler.extract import credits as credit_lines
+from crawler.extract.dates import MONTHS
 from crawler.extract.select import css, css_first
 from crawler.extract.text import inline_text, lines, normalise
 from crawler.items import Related
@@ -51,10 +52,18 @@ BOILERPLATE = re.compile(
     r"|^\s*ikuti\s+(?:kami|berita|saluran|update|informasi)\b"
     r"|^\s*(?:dapatkan|klik|cek)\s+(?:update|berita|informasi|di\s*sini)\b.{0,160}$"
     r"|\bgoogle\s+news\b.{0,40}$"
-    r"|^\s*(?:editor'?s?\s+pick|tonton\s+juga|video\s+pilihan)\b",
+    r"|^\s*(?:editor'?s?\s+pick|tonton\s+juga|video\s+pilihan)\b"
+    r"|^\s*(?:berita|artikel)\s+ini\s+(?:telah\s+)?(?:tayang|terbit|dimuat)\s+di\b"
+    r"|^\s*dilarang\s+(?:keras\s+)?(?:mengambil|mengutip|menyalin)\s+konten\b",
     re.IGNORECASE,
 )
-"""Lines that are never article text: inserts, ads, share and follow prompts (matched on whole short lines)."""
+"""Lines that are never article text: inserts, ads, share and follow prompts, reprint notices, copying bans."""
+DATE_LINE = re.compile(
+    r"^(?:[A-Za-z']+,\s*)?\d{1,2}\s+(?P<month>[A-Za-z]+)\.?\s+\d{4}"
+    r"(?:\s*[,|]?\s*(?:pukul\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?)?(?:\s*(?:WIB|WITA|WIT))?$",
+    re.IGNORECASE,
+)
+"""A paragraph that is only the printed date (`Selasa, 26 Juli 2022 10:05 WIB`): page furniture, not text."""
 MAX_NOISE_CHARS = 300
 """An element longer than this is text that merely starts with a keyword, not an insert or a credit."""
 
@@ -178,6 +187,9 @@ class BodyExtractor:
         kept: list[str] = []
         for text in texts:
             if not text or text == self.title or BOILERPLATE.search(text) and len(text) <= MAX_NOISE_CHARS:
+                continue
+            date = DATE_LINE.match(text)
+            if date and date.group("month").lower() in MONTHS:
                 continue
             if credit_lines.looks_like_credit(text) and len(text) <= MAX_NOISE_CHARS:
                 # A credit line left in the text (no markup of its own): above or below the paragraphs.
