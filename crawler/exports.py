@@ -5,6 +5,12 @@
     <ARCHIVE_EXPORTS_DIR>/<portal>/manifest.json            per partition: records, bytes, sha256
     <partition>.quarantine-<UTC time>                       a torn last line moved aside after a crash
 
+In distributed mode (`crawler.distributed`) every worker writes only its own files, named
+with its worker id, and keeps its own manifest: `<YYYY>/<YYYY-MM>.<worker>.jsonl`,
+`undated.<worker>.jsonl`, `manifest.<worker>.json`. A portal directory is one archive: the
+records of every manifest, each read up to its byte count (`read_archive`); a worker id
+has no dots, so a file name tells whose manifest lists it (`worker_of`).
+
 The manifest is replaced atomically (temporary file, fsync, rename, fsync of the directory)
 after every durable append, so a consumer that reads a partition up to the manifest's byte
 count reads only complete, checked records. Shared by the writer and `scrapy verify`.
@@ -29,19 +35,33 @@ MANIFEST_FORMAT = 1
 UNDATED = "undated.jsonl"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])")
 _PORTAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+WORKER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""A worker id: letters, digits, `_` and `-` (no dots: they separate it in file names)."""
 
 
-def partition_of(record: Mapping[str, Any]) -> str:
+def partition_of(record: Mapping[str, Any], worker: str | None = None) -> str:
     """Path of a record's partition inside its portal directory, by the month printed in `published_at`.
 
     The month is read from the ISO string as written (the portal's local time), never
     converted: an article published 2019-09-30T23:30+08:00 belongs to September.
+    A distributed worker's partitions carry its id: `2019/2019-09.<worker>.jsonl`.
     """
+    suffix = f".{worker}.jsonl" if worker else ".jsonl"
     match = _MONTH.match(str(record.get("published_at") or ""))
     if not match:
-        return UNDATED
+        return UNDATED.replace(".jsonl", suffix)
     year, month = match.groups()
-    return f"{year}/{year}-{month}.jsonl"
+    return f"{year}/{year}-{month}{suffix}"
+
+
+def worker_of(partition: str) -> str | None:
+    """The worker whose manifest lists this partition file (None: the single-machine manifest.json)."""
+    parts = partition.rsplit("/", 1)[-1].split(".")
+    return parts[1] if len(parts) == 3 else None
+
+
+def manifest_name(worker: str | None) -> str:
+    return f"manifest.{worker}.json" if worker else MANIFEST_NAME
 
 
 def portal_dir(root: Path, portal: str) -> Path:
@@ -69,29 +89,54 @@ class Manifest:
     state_id: str = ""
     """Dedup state that indexed these files; another id means the files must be indexed again."""
     partitions: dict[str, PartitionEntry] = field(default_factory=dict)
+    worker: str | None = None
+    """The distributed worker that writes the files of this manifest (None: single machine)."""
 
     @classmethod
-    def load(cls, directory: Path) -> Manifest | None:
-        path = directory / MANIFEST_NAME
+    def load(cls, directory: Path, worker: str | None = None) -> Manifest | None:
+        path = directory / manifest_name(worker)
         if not path.exists():
             return None
         doc = json.loads(path.read_text(encoding="utf-8"))
         entries = {name: PartitionEntry(**entry) for name, entry in doc.get("partitions", {}).items()}
-        return cls(doc["portal"], doc.get("state_id", ""), entries)
+        return cls(doc["portal"], doc.get("state_id", ""), entries, doc.get("worker"))
+
+    @classmethod
+    def load_all(cls, directory: Path) -> list[Manifest]:
+        """Every manifest of a portal directory: manifest.json and one per distributed worker."""
+        names = sorted(p.name for p in directory.glob("manifest*.json"))
+        workers = [None if name == MANIFEST_NAME else name.split(".")[1] for name in names]
+        return [m for w in workers if (m := cls.load(directory, w)) is not None]
 
     def save(self, directory: Path) -> None:
         """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
         doc = {"format": MANIFEST_FORMAT, "portal": self.portal, "state_id": self.state_id,
+               **({"worker": self.worker} if self.worker else {}),
                "partitions": {name: asdict(entry) for name, entry in sorted(self.partitions.items())}}  # fmt: skip
-        tmp = directory / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
+        name = manifest_name(self.worker)
+        tmp = directory / f".{name}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             os.write(fd, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, directory / MANIFEST_NAME)
+        os.replace(tmp, directory / name)
         fsync_dir(directory)
+
+
+def read_archive(directory: Path) -> Iterator[dict[str, Any]]:
+    """Every record of a portal directory: each manifest's partitions up to its byte count (one archive).
+
+    Bytes beyond a manifest's count are not (yet) part of the archive: a write whose dedup
+    claim is pending, or lost to another worker, and is resolved by that writer's recovery.
+    """
+    for manifest in Manifest.load_all(directory):
+        for name, entry in sorted(manifest.partitions.items()):
+            path = directory / name
+            if path.exists():
+                for _, line in iter_lines(path, 0, entry.bytes):
+                    yield json.loads(line)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -103,9 +148,9 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temporaries(directory: Path) -> None:
-    """Manifest temporaries left by a process killed between write and rename."""
-    for tmp in directory.glob(f".{MANIFEST_NAME}.*.tmp"):
+def remove_stale_temporaries(directory: Path, worker: str | None = None) -> None:
+    """Manifest temporaries left by a process killed between write and rename (only this writer's own)."""
+    for tmp in directory.glob(f".{manifest_name(worker)}.*.tmp"):
         tmp.unlink(missing_ok=True)
 
 

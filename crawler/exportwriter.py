@@ -8,9 +8,14 @@ writes the same files. On open it repairs what a killed run may have left:
   the dedup state (killed between fsync and commit): they are replayed into the state,
   which is idempotent, so they count as stored and are not fetched or exported again;
 * a manifest from another dedup state (the state was deleted or moved) makes every line
-  replay, rebuilding the state from the files.
+  replay, rebuilding the state from the files;
+* in distributed mode (`worker` set: this worker's own files and manifest, lock per
+  portal and worker) a replayed line whose (id, revision) another worker committed first is
+  a duplicate written in the window between write and claim: it is cut out of the file
+  (`crawler.exporttail`), so the archive keeps the first committed copy only.
 
-Each append is one `write` of one complete line on an O_APPEND descriptor, then `fsync`.
+Each append is one `write` of one complete line on an O_APPEND descriptor, then `fsync`;
+`retract` cuts the last append off again (its dedup claim was lost to another worker).
 """
 
 from __future__ import annotations
@@ -34,13 +39,25 @@ from crawler.exports import (
     portal_dir,
     quarantine_torn_tail,
     remove_stale_temporaries,
+    worker_of,
 )
+from crawler.exporttail import drop_lines, finish_interrupted_rewrites
 from crawler.lock import acquire
 
 logger = logging.getLogger(__name__)
 
-Replay = Callable[[list[dict[str, Any]]], int]
-"""Commits recovered records to the dedup state; returns how many were new to it."""
+
+
+@dataclass
+class Replayed:
+    new: int
+    """Records the state did not know."""
+    lost: set[int] = field(default_factory=set)
+    """Indexes of records another writer committed first (distributed mode): to be cut out of the file."""
+
+
+Replay = Callable[[list[dict[str, Any]]], Replayed]
+"""Commits recovered records to the dedup state."""
 
 
 @dataclass
@@ -51,6 +68,8 @@ class Recovery:
     restored: int = 0
     """Of those, records the state did not know (written, then killed before the commit)."""
     unreadable: int = 0
+    dropped: int = 0
+    """Lines cut out because another worker committed the same version first."""
 
 
 @dataclass
@@ -58,25 +77,31 @@ class _Open:
     fd: int
     entry: PartitionEntry
     sha256: Any  # hashlib object, fed with every byte of the file
+    undo: tuple[PartitionEntry, Any] | None = None
+    """Entry and digest before the last append, for `retract`."""
 
 
 class PortalWriter:
-    def __init__(self, root: Path, portal: str, state_dir: Path, state_id: str) -> None:
+    def __init__(self, root: Path, portal: str, state_dir: Path, state_id: str, worker: str | None = None) -> None:
         self.portal = portal
+        self.worker = worker
         self.directory = portal_dir(root, portal)
         self.state_id = state_id
-        self._lock = acquire(state_dir, portal)
+        self._lock = acquire(state_dir, f"{portal}.{worker}" if worker else portal)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-        self.manifest = Manifest.load(self.directory) or Manifest(portal, state_id)
+        self.manifest = Manifest.load(self.directory, worker) or Manifest(portal, state_id, worker=worker)
         self._open: dict[str, _Open] = {}
 
     # --- recovery -----------------------------------------------------------------------------------------
     def recover(self, replay: Replay) -> Recovery:
         report = Recovery()
-        remove_stale_temporaries(self.directory)
+        remove_stale_temporaries(self.directory, self.worker)
         rebuild = self.manifest.state_id != self.state_id
         for name in partition_files(self.directory):
+            if worker_of(name) != self.worker:
+                continue  # another worker's file: only its writer may touch it
             path = self.directory / name
+            finish_interrupted_rewrites(path)
             torn = quarantine_torn_tail(path)
             if torn is not None:
                 logger.warning("torn last line of %s moved to %s", path, torn.name)
@@ -99,21 +124,28 @@ class PortalWriter:
         return entry.bytes if size > entry.bytes else None
 
     def _replay(self, path: Path, start: int, replay: Replay, report: Recovery) -> None:
-        records = []
+        records, lines = [], []
         for offset, line in iter_lines(path, start):
             try:
                 records.append(json.loads(line))
+                lines.append(len(records) - 1)
             except ValueError:
                 logger.error("unreadable line at byte %d of %s", offset, path)
                 report.unreadable += 1
+                lines.append(-1)
         report.replayed += len(records)
-        report.restored += replay(records)
+        outcome = replay(records)
+        report.restored += outcome.new
+        if outcome.lost:
+            keep = [index < 0 or index not in outcome.lost for index in lines]
+            report.dropped += drop_lines(path, start, keep)
 
     # --- appends --------------------------------------------------------------------------------------------
     def append(self, partition: str, line: bytes) -> None:
         """Write one complete line durably (write + fsync); the manifest follows in `publish`."""
         handle = self._handle(partition)
         before = handle.entry.bytes
+        handle.undo = (PartitionEntry(**vars(handle.entry)), handle.sha256.copy())
         try:
             written = os.write(handle.fd, line)
             while written < len(line):  # only on a full disk or a signal; never leave a partial line behind
@@ -127,6 +159,16 @@ class PortalWriter:
         handle.entry.bytes = before + len(line)
         handle.entry.sha256 = handle.sha256.hexdigest()
         handle.entry.updated_at = _now()
+        self.manifest.partitions[partition] = handle.entry
+
+    def retract(self, partition: str) -> None:
+        """Cut the last (not yet published) append of `partition` off again, durably."""
+        handle = self._open[partition]
+        assert handle.undo is not None, "retract without an append"
+        handle.entry, handle.sha256 = handle.undo
+        handle.undo = None
+        os.ftruncate(handle.fd, handle.entry.bytes)
+        os.fsync(handle.fd)
         self.manifest.partitions[partition] = handle.entry
 
     def publish(self) -> None:

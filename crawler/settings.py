@@ -52,6 +52,17 @@ ARCHIVE_DEDUP_NEAR_MIN_WORDS = 40  # bodies shorter than this are only compared 
 ARCHIVE_DELTAFETCH_ENABLED = True  # do not fetch article pages already stored (unless `-a refresh=1`)
 ARCHIVE_JSONL_ENABLED = True  # the store of record: one fsynced line per record, manifest per portal
 
+# --- Distributed mode: N workers on N machines, one Redis (README "Distributed crawling") ---
+ARCHIVE_REDIS_URL = ""  # the switch: Redis of all workers (queue, dupefilter, dedup state); empty = one machine
+ARCHIVE_WORKER_ID = ""  # this worker's name in distributed mode (file names, run lock); empty = short host name
+ARCHIVE_REDIS_PREFIX = "archive"  # first part of every Redis key the archiver writes
+ARCHIVE_REDIS_WORKER_TTL_SECONDS = 10.0  # a worker silent this long counts as gone (killed); others stop waiting
+ARCHIVE_REDIS_POLL_SECONDS = 0.2  # a worker's heartbeat period; also how often an idle worker looks for requests
+# The add-on does nothing unless ARCHIVE_REDIS_URL is set; then it sets the scrapy-redis group (crawler/distributed.py).
+ADDONS = {
+    "crawler.distributed.DistributedMode": 0,
+}
+
 # --- WARC archive: every response with its request (crawler/warc; README "WARC archive") ---
 ARCHIVE_WARC_ENABLED = True  # write every downloaded response and its request to WARC 1.1 files (gzip per record)
 ARCHIVE_WARC_DIR = ""  # WARC files, their CDXJ indexes and the revisit index; empty = <ARCHIVE_EXPORTS_DIR>/warc

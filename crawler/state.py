@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
@@ -89,6 +89,21 @@ class DedupState(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+CLAIM_NEW, CLAIM_OWN, CLAIM_LOST = 1, 0, -1
+"""`ClaimingState.claim` outcomes: newly stored by this writer; stored by this writer before; another writer's."""
+
+
+@runtime_checkable
+class ClaimingState(DedupState, Protocol):
+    """A state shared by several writers (distributed mode): a commit can lose to another writer's."""
+
+    writer: str
+
+    def claim(self, records: Sequence[StoredRecord]) -> list[int]:
+        """`commit`, telling per record who owns its (id, revision) now: CLAIM_NEW, CLAIM_OWN or CLAIM_LOST."""
+        ...
 
 
 _SCHEMA = """
@@ -239,15 +254,35 @@ _SHARED: WeakKeyDictionary[Crawler, DedupState] = WeakKeyDictionary()
 def shared_state(crawler: Crawler) -> DedupState:
     """The crawler's dedup state (opened on first use, closed when the spider closes), shared by all components.
 
-    Settings: ARCHIVE_DEDUP_BACKEND, ARCHIVE_STATE_DIR, ARCHIVE_EXPORTS_DIR, ARCHIVE_DEDUP_NEAR_*.
+    Settings: ARCHIVE_DEDUP_BACKEND, ARCHIVE_STATE_DIR, ARCHIVE_EXPORTS_DIR, ARCHIVE_DEDUP_NEAR_*,
+    and for the "redis" backend ARCHIVE_REDIS_URL, ARCHIVE_REDIS_PREFIX, ARCHIVE_WORKER_ID.
     """
     if crawler not in _SHARED:
-        backend = crawler.settings.get("ARCHIVE_DEDUP_BACKEND", "sqlite")
-        if backend != "sqlite":
-            raise NotConfigured(f"ARCHIVE_DEDUP_BACKEND={backend!r}: only 'sqlite' is implemented")
-        path = state_dir(crawler.settings) / "dedup.sqlite3"
-        state = SqliteDedupState(path, near_dup_params(crawler.settings))
-        logger.info("dedup state: %s (state id %s)", path, state.state_id)
+        state = open_state(crawler.settings)
         crawler.signals.connect(state.close, signal=signals.spider_closed)
         _SHARED[crawler] = state
     return _SHARED[crawler]
+
+
+def open_state(settings: BaseSettings) -> DedupState:
+    """The dedup store: SQLite (one local file), or Redis in distributed mode (`crawler.state_redis`)."""
+    url = settings.get("ARCHIVE_REDIS_URL") or ""
+    # Distributed mode always shares the state: a worker-local store would let two workers store one article.
+    backend = "redis" if url else settings.get("ARCHIVE_DEDUP_BACKEND", "sqlite")
+    if backend == "redis":
+        # Imported here: without distributed mode nothing needs the redis package or a server.
+        from crawler.distributed import redis_prefix, worker_id
+        from crawler.state_redis import RedisDedupState
+
+        if not url:
+            raise NotConfigured("ARCHIVE_DEDUP_BACKEND='redis' needs ARCHIVE_REDIS_URL")
+        redis_state = RedisDedupState.from_url(url, near_dup_params(settings), writer=worker_id(settings),
+                                               prefix=redis_prefix(settings))  # fmt: skip
+        logger.info("dedup state: redis %s as writer %s (state id %s)", url, redis_state.writer, redis_state.state_id)
+        return redis_state
+    if backend != "sqlite":
+        raise NotConfigured(f"ARCHIVE_DEDUP_BACKEND={backend!r}: use 'sqlite' or 'redis'")
+    path = state_dir(settings) / "dedup.sqlite3"
+    state = SqliteDedupState(path, near_dup_params(settings))
+    logger.info("dedup state: %s (state id %s)", path, state.state_id)
+    return state

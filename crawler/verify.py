@@ -6,7 +6,10 @@ validates against `crawler/article.schema.json`, names this portal and sits in t
 partition of its publication month; each (id, revision) occurs once, and each article's
 revisions run 0, 1, 2, ... with `previous_hash` chaining to the content hash before it.
 A run in progress may have appended bytes that its manifest does not count yet: those are
-checked only when no run holds the portal's lock.
+checked only when no run holds the portal's lock. Distributed workers' files
+(`<YYYY-MM>.<worker>.jsonl`, each worker with its own `manifest.<worker>.json` and lock)
+are one archive: every check above runs over all of them together, so an article stored
+by two workers is a problem.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.exports import Manifest, PartitionEntry, partition_files, partition_of
+from crawler.exports import Manifest, PartitionEntry, manifest_name, partition_files, partition_of, worker_of
 from crawler.lock import LockedError, acquire
 from crawler.schema import schema_problems
 from crawler.state import STATE_DIR_NAME
@@ -50,26 +53,33 @@ def _verify_portal(directory: Path, portal: str, state_dir: Path, report: Report
         report.problems.append(f"{portal}: no export directory {directory}")
         return
     try:
-        manifest = Manifest.load(directory) or Manifest(portal)
+        manifests = Manifest.load_all(directory)
     except (ValueError, KeyError, TypeError) as exc:
-        report.problems.append(f"{portal}: manifest.json unreadable: {exc}")
+        report.problems.append(f"{portal}: a manifest is unreadable: {exc}")
         return
-    on_disk, listed = set(partition_files(directory)), set(manifest.partitions)
-    report.problems += [f"{portal}/{name}: not in manifest.json" for name in sorted(on_disk - listed)]
-    report.problems += [f"{portal}/{name}: in manifest.json but missing" for name in sorted(listed - on_disk)]
-    idle = _idle(state_dir, portal)
+    # A file belongs to the manifest its name points at (`worker_of`); any other listing is wrong.
+    entries = {name: entry for m in manifests for name, entry in m.partitions.items() if worker_of(name) == m.worker}
+    report.problems += [f"{portal}/{name}: listed in {manifest_name(m.worker)}, which is not its writer's"
+                        for m in manifests for name in sorted(m.partitions) if worker_of(name) != m.worker]  # fmt: skip
+    on_disk, listed = set(partition_files(directory)), set(entries)
+    report.problems += [f"{portal}/{name}: not in {manifest_name(worker_of(name))}"
+                        for name in sorted(on_disk - listed)]  # fmt: skip
+    report.problems += [f"{portal}/{name}: in {manifest_name(worker_of(name))} but missing"
+                        for name in sorted(listed - on_disk)]  # fmt: skip
     versions: Versions = {}
     for name in sorted(on_disk & listed):
-        _verify_file(directory, name, manifest.partitions[name], idle, versions, report)
+        worker = worker_of(name)
+        idle = _idle(state_dir, f"{portal}.{worker}" if worker else portal)
+        _verify_file(directory, name, entries[name], idle, versions, report)
     _verify_revisions(portal, versions, report)
     quarantined = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.quarantine-*"))
     report.notes += [f"{portal}/{name}: torn line quarantined by crash recovery" for name in quarantined]
 
 
-def _idle(state_dir: Path, portal: str) -> bool:
-    """Whether no run holds the portal's lock (probed by taking and releasing it)."""
+def _idle(state_dir: Path, lock: str) -> bool:
+    """Whether no run holds the portal's (or the portal worker's) lock (probed by taking and releasing it)."""
     try:
-        acquire(state_dir, portal).release()
+        acquire(state_dir, lock).release()
     except LockedError:
         return False
     return True
@@ -107,8 +117,8 @@ def _line_problems(line: bytes, portal: str, name: str, versions: Versions) -> l
     problems = [f"schema: {f}: {m}" for f, m in schema_problems(record)]
     if record.get("portal") != portal:
         problems.append(f"portal {record.get('portal')!r} in the {portal} directory")
-    if partition_of(record) != name:
-        problems.append(f"belongs in {partition_of(record)} by published_at")
+    if partition_of(record, worker_of(name)) != name:
+        problems.append(f"belongs in {partition_of(record, worker_of(name))} by published_at")
     record_id, revision = record.get("id"), record.get("revision")
     if isinstance(record_id, str) and isinstance(revision, int):
         seen = versions.setdefault(record_id, {})

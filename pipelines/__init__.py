@@ -15,6 +15,15 @@ see below). The three steps are split across two pipelines:
    line beyond the manifest's byte count and replays it into the state (`Ledger.replay`,
    idempotent), before any request is made.
 
+Distributed mode (several workers, one Redis state, `crawler.state.ClaimingState`) adds one
+rule, for the window between one worker's write and its commit: the commit is an atomic
+claim of (id, revision), and the first worker to claim a version owns it. A worker whose
+claim loses (another worker wrote and claimed the same version meanwhile) cuts its own
+line off again before publishing it (`PortalWriter.retract`); a worker killed inside the
+window leaves the line beyond its manifest's count, so no reader sees it, and its next
+start replays the line as a claim and cuts it out if it lost. Claiming only after the
+fsync keeps the first rule: a claimed version is always on some worker's disk.
+
 Neither pipeline knows a portal: the record's `portal` field only names its directory.
 """
 
@@ -25,8 +34,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from crawler.exportwriter import Replayed
 from crawler.neardup import Fingerprinter
-from crawler.state import DedupState, Revision, StoredRecord, near_dup_params, shared_state
+from crawler.state import (
+    CLAIM_LOST,
+    CLAIM_NEW,
+    ClaimingState,
+    DedupState,
+    Revision,
+    StoredRecord,
+    near_dup_params,
+    shared_state,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,20 +87,33 @@ class Ledger:
         """Forget a claim whose write failed: the article stays unstored and is fetched again."""
         self.claims.pop(record_id, None)
 
-    def commit(self, record: Mapping[str, Any]) -> None:
-        """Mark a durably written record stored. Call only after its line is fsynced."""
+    def commit(self, record: Mapping[str, Any]) -> bool:
+        """Mark a durably written record stored. Call only after its line is fsynced.
+
+        False: another writer (distributed mode) committed this version first; take the line back.
+        """
         claim = self.claims.pop(record["id"], None)
         if claim is not None and claim.content_hash == record["content_hash"]:
             signature = claim.signature
         else:
             signature = self.signature(record.get("body") or "")
-        self.state.commit([_stored(record, signature)])
+        stored = _stored(record, signature)
+        if isinstance(self.state, ClaimingState) and self.state.claim([stored])[0] == CLAIM_LOST:
+            return False
+        if not isinstance(self.state, ClaimingState):
+            self.state.commit([stored])
         self.written.add(record["id"])
+        return True
 
-    def replay(self, records: list[dict[str, Any]]) -> int:
-        """Commit records read back from the export files (crash recovery); returns how many were new."""
-        stored = [_stored(r, self.signature(r.get("body") or "")) for r in records if _has_identity(r)]
-        return self.state.commit(stored)
+    def replay(self, records: list[dict[str, Any]]) -> Replayed:
+        """Commit records read back from the export files (crash recovery)."""
+        indexes = [i for i, r in enumerate(records) if _has_identity(r)]
+        stored = [_stored(records[i], self.signature(records[i].get("body") or "")) for i in indexes]
+        if not isinstance(self.state, ClaimingState):
+            return Replayed(self.state.commit(stored))
+        statuses = self.state.claim(stored)
+        lost = {i for i, status in zip(indexes, statuses, strict=True) if status == CLAIM_LOST}
+        return Replayed(statuses.count(CLAIM_NEW), lost)
 
 
 def _stored(record: Mapping[str, Any], signature: bytes | None) -> StoredRecord:

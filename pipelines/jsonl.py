@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.distributed import distributed, worker_id
 from crawler.exports import partition_of
 from crawler.exportwriter import PortalWriter, Recovery
 from crawler.lock import LockedError
@@ -34,10 +35,12 @@ class JsonLinesPipeline:
     Per record: one write of one complete line, fsync, then the dedup state commit, then the
     manifest. A portal directory is opened (run lock taken, crash leftovers repaired) when
     the spider opens, for the spider's own portal, or at its first record otherwise.
+    In distributed mode the files carry the worker id and a lost claim takes the line back.
 
-    Settings: ARCHIVE_JSONL_ENABLED, ARCHIVE_EXPORTS_DIR, ARCHIVE_STATE_DIR.
+    Settings: ARCHIVE_JSONL_ENABLED, ARCHIVE_EXPORTS_DIR, ARCHIVE_STATE_DIR, ARCHIVE_REDIS_URL, ARCHIVE_WORKER_ID.
     Stats: archive/jsonl/written, archive/jsonl/bytes, archive/jsonl/failed,
-    archive/jsonl/quarantined, archive/jsonl/replayed, archive/jsonl/restored, archive/jsonl/unreadable.
+    archive/jsonl/quarantined, archive/jsonl/replayed, archive/jsonl/restored, archive/jsonl/unreadable,
+    archive/jsonl/lost_claim, archive/jsonl/dropped.
     """
 
     def __init__(self, crawler: Crawler, root: Path, ledger: Ledger, stats: StatsCollector) -> None:
@@ -46,6 +49,7 @@ class JsonLinesPipeline:
         self.ledger = ledger
         self.stats = stats
         self.state_dir = state_dir(crawler.settings)
+        self.worker = worker_id(crawler.settings) if distributed(crawler.settings) else None
         self.writers: dict[str, PortalWriter] = {}
 
     @classmethod
@@ -71,12 +75,18 @@ class JsonLinesPipeline:
             self.stats.inc_value("archive/jsonl/failed")
             raise DropItem(f"not written, {exc}", log_level="ERROR") from exc
         try:
-            writer.append(partition_of(record), line)
+            partition = partition_of(record, self.worker)
+            writer.append(partition, line)
         except OSError:
             self.ledger.release(record["id"])
             self.stats.inc_value("archive/jsonl/failed")
             raise
-        self.ledger.commit(record)
+        if not self.ledger.commit(record):
+            writer.retract(partition)
+            writer.publish()  # the partition file may be new (and now empty): every file is in the manifest
+            self.stats.inc_value("archive/jsonl/lost_claim")
+            raise DropItem(f"duplicate: another worker stored {record['id']} revision {record.get('revision')} first",
+                           log_level="INFO")  # fmt: skip
         writer.publish()
         self.stats.inc_value("archive/jsonl/written")
         self.stats.inc_value("archive/jsonl/bytes", len(line))
@@ -89,7 +99,7 @@ class JsonLinesPipeline:
 
     def _writer(self, portal: str) -> PortalWriter:
         if portal not in self.writers:
-            writer = PortalWriter(self.root, portal, self.state_dir, self.ledger.state.state_id)
+            writer = PortalWriter(self.root, portal, self.state_dir, self.ledger.state.state_id, self.worker)
             try:
                 self._report(portal, writer.recover(self.ledger.replay))
             except BaseException:
@@ -101,7 +111,7 @@ class JsonLinesPipeline:
     def _report(self, portal: str, recovery: Recovery) -> None:
         for path in recovery.quarantined:
             logger.warning("%s: quarantined a torn last line in %s", portal, path)
-        for key in ("replayed", "restored", "unreadable"):
+        for key in ("replayed", "restored", "unreadable", "dropped"):
             if getattr(recovery, key):
                 self.stats.inc_value(f"archive/jsonl/{key}", getattr(recovery, key))
         if recovery.quarantined:

@@ -3,7 +3,9 @@
 A bad `-a` value or an unknown portal ends the run before anything is fetched, with one
 line on stderr and `EXIT_CONFIG`, instead of a traceback from inside the engine. A second
 run of a portal while the first still runs (overlapping cron jobs) refuses the same way,
-with `EXIT_LOCKED`; the lock (`crawler.lock`) is held until the crawl has finished.
+with `EXIT_LOCKED`; the lock (`crawler.lock`) is held until the crawl has finished. In
+distributed mode the lock is per portal and worker id (`crawler.distributed.lock_name`):
+workers of one portal run side by side, one worker id never twice.
 A crawl that the monitor (`crawler.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`.
 Backfills (`-a since=`/`until=`) get the slower backfill download delay (`crawler.politeness`).
 """
@@ -18,6 +20,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
+from crawler.distributed import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
 from crawler.lock import LockedError, PortalLock, acquire
 from crawler.monitor import verdict_of
@@ -50,7 +53,9 @@ class Command(ScrapyCrawlCommand):
             self._refuse(f"{name}: {exc}")
         # Taken here for the same reason; held by this process until `run` has finished the crawl.
         try:
-            self._lock = acquire(state_dir(self.settings), name)
+            self._lock = acquire(state_dir(self.settings), lock_name(self.settings, name))
+        except DistributedModeError as exc:
+            self._refuse(str(exc))
         except LockedError as exc:
             sys.stderr.write(f"scrapy crawl: {exc}\n")
             raise SystemExit(EXIT_LOCKED) from None

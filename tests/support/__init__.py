@@ -1,0 +1,1 @@
+"""Test-only helpers that start real services (redis-server) on loopback ports."""
