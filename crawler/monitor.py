@@ -113,7 +113,7 @@ class RunMonitor:
         summary["problems"] = problems
         summary["status"] = "unhealthy" if problems else "ok"
         for problem in problems:
-            logger.error("UNHEALTHY %s: %s", spider.name, problem["message"])
+            logger.error("UNHEALTHY %s", problem["message"])
         self.crawler.stats.set_value("archive/monitor/healthy", 0 if problems else 1)
         self.crawler.stats.set_value("archive/monitor/problems", len(problems))
         path = self._record(summary)

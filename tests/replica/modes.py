@@ -5,13 +5,17 @@ Each mode is one `ReplicaConfig` field and one middleware, switched on from the 
 * `--rate-limit PATH=SECONDS`: the first request for PATH is answered `429 Too Many Requests`
   with `Retry-After: SECONDS`; later requests are served normally.
 * `--robots-disallow PREFIX` (repeatable): robots.txt disallows PREFIX for every agent.
-* `--credits-class NAME`: article pages print the credit block (`p.text-muted.mt-2.small`)
-  with `class="NAME"` instead: a template that changed silently under the parser.
+* `--credits-class NAME`: a template that changed silently under the parser: article pages
+  print the credit block (`p.text-muted.mt-2.small`) with `class="NAME"`, and its labels as
+  `<span class="label">Pewarta</span> AHM`, without the colon (a renamed class alone is
+  still found by the parser's credit-text rule).
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tests.replica.config import ReplicaConfig
@@ -20,7 +24,8 @@ from tests.replica.render_pages import render_robots
 if TYPE_CHECKING:
     from tests.replica.server import Dispatch, Middleware, Reply, Request
 
-CREDITS_CLASS = 'class="text-muted mt-2 small"'
+CREDITS_BLOCK = re.compile(r'<p class="text-muted mt-2 small">(?P<inner>.*?)</p>', re.S)
+CREDIT_LABEL = re.compile(r"\b(?P<label>Pewarta|Editor|Penerjemah|Fotografer|Reporter|Translator)\s*:\s*")
 
 
 def modes_for(config: ReplicaConfig) -> tuple[Middleware, ...]:
@@ -66,9 +71,12 @@ def disallow_in_robots(request: Request, forward: Dispatch, prefixes: tuple[str,
 
 
 def rename_credits(request: Request, forward: Dispatch, new_class: str) -> Reply:
-    from dataclasses import replace
-
     reply = forward(request)
     if "/berita/" not in request.path or reply.status != 200:
         return reply
-    return replace(reply, body=reply.body.replace(CREDITS_CLASS.encode(), f'class="{new_class}"'.encode()))
+
+    def changed(match: re.Match[str]) -> str:
+        inner = CREDIT_LABEL.sub(r'<span class="label">\g<label></span> ', match["inner"])
+        return f'<p class="{new_class}">{inner}</p>'
+
+    return replace(reply, body=CREDITS_BLOCK.sub(changed, reply.body.decode("utf-8")).encode("utf-8"))

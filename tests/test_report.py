@@ -1,0 +1,103 @@
+"""The crawl report: written by a real crawl of the replica, self-contained, with two non-empty charts.
+
+Headless Chromium is not installed by CI (Debian's package is ~290 MB installed); this is
+the structure check, and README "Crawl report" describes the manual look in a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+
+from crawler.report.history import prune, summaries
+from tests.replica.harness import KALTIM_DATA, CrawlResult, run_crawl, start_replica, trap_proxy_env
+
+PORTAL = "antara_kaltim"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CrawlResult, Path]]:
+    workdir = tmp_path_factory.mktemp("report")
+    replica = start_replica(KALTIM_DATA, workdir / "replica")
+    try:
+        result = run_crawl(PORTAL, workdir / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
+    finally:
+        replica.stop()
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    yield result, workdir / "exports"
+
+
+@pytest.fixture(scope="module")
+def page(crawled: tuple[CrawlResult, Path]) -> Any:
+    return lxml.html.fromstring((crawled[1] / "report.html").read_bytes())
+
+
+def _is_path(element: Any) -> bool:
+    return isinstance(element.tag, str) and element.tag.endswith("path")
+
+
+def _points(path_d: str) -> int:
+    return len(re.findall(r"[ML]\s*-?\d", path_d))
+
+
+def test_run_summary_json(crawled: tuple[CrawlResult, Path]) -> None:
+    summary = json.loads((crawled[1] / ".runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "ok" and summary["problems"] == []
+    assert summary["articles"]["found"] == 32 and summary["articles"]["new"] == 32
+    assert summary["requests"]["total"] >= 34 and summary["requests"]["errors"] == {}
+    assert set(summary["coverage"]["fields"]) == {"title", "published_at", "body", "reporters", "editors", "copyright"}
+    assert [s["run_id"] for s in summaries(crawled[1])] == [summary["run_id"]]
+
+
+def test_two_charts_with_drawn_lines(page: Any) -> None:
+    figures = page.xpath('//figure[@class="chart"]')
+    assert [f.get("data-chart") for f in figures] == ["articles-per-day", "field-coverage"]
+    for figure in figures:
+        svg = figure.find(f"{SVG}svg") if figure.find(f"{SVG}svg") is not None else figure.find("svg")
+        assert svg is not None, lxml.html.tostring(figure)[:200]
+        lines = [g for g in svg.iter() if str(g.get("id", "")).startswith("line2d_")]
+        drawn = [p for g in lines for p in g.iter() if _is_path(p) and _points(p.get("d", "")) >= 1]
+        assert drawn, f"{figure.get('data-chart')}: no data line"
+        assert "no data yet" not in lxml.html.tostring(figure, encoding="unicode")
+
+
+def test_articles_chart_has_one_point_per_publication_day(page: Any, crawled: tuple[CrawlResult, Path]) -> None:
+    days = {r["published_at"][:10] for r in crawled[0].records}
+    svg = page.xpath('//figure[@data-chart="articles-per-day"]')[0]
+    # matplotlib numbers every Line2D (tick marks too); the data line is the one with most vertices.
+    lines = [p for p in svg.iter() if _is_path(p) and str(p.getparent().get("id", "")).startswith("line2d_")]
+    assert max(_points(p.get("d", "")) for p in lines) == len(days)
+
+
+def test_last_run_table_and_no_external_resources(page: Any, crawled: tuple[CrawlResult, Path]) -> None:
+    row = page.xpath('//table[@id="last-runs"]//tr[td]')[0]
+    cells = [cell.text_content() for cell in row.xpath("td")]
+    assert cells[:2] == [PORTAL, "ok"] and cells[4] == "32"
+    text = (crawled[1] / "report.html").read_text(encoding="utf-8")
+    # url(#id) is matplotlib's clip path, inside the same SVG.
+    assert not re.search(r"<script|<link|<img|<iframe|src=|@import|url\((?!#)", text)
+    assert set(re.findall(r"https?://[^\"' )<]+", text)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+def test_second_run_updates_the_report(tmp_path: Path, crawled: tuple[CrawlResult, Path]) -> None:
+    exports = tmp_path / "exports"
+    replica = start_replica(KALTIM_DATA, tmp_path / "replica")
+    try:
+        for _ in range(2):
+            result = run_crawl(PORTAL, exports, base_url=replica.base_url, env=trap_proxy_env(replica))
+            assert result.process.returncode == 0, result.process.stderr[-3000:]
+    finally:
+        replica.stop()
+    runs = list(summaries(exports))
+    assert [r["articles"]["new"] for r in runs] == [32, 0] and runs[1]["articles"]["skipped_stored"] > 0
+    assert (exports / ".runs" / "daycounts.json").exists()
+    assert prune(exports, 90) == [] and len(prune(exports, 0, today=date(2999, 1, 1))) == 1
+    assert list(summaries(exports)) == []
