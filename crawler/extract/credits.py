@@ -82,7 +82,8 @@ def looks_like_credit(text: str) -> bool:
 def split_names(text: str) -> list[str]:
     """`Arumanto, Rahmad Nasution dan Novi Abdi` -> three names; initials stay as printed."""
     names = (" ".join(part.split()).strip(" .:-") for part in _NAME_SPLIT.split(text))
-    return [name for name in names if name]
+    # A name has a letter: `(*)` (an advertorial marker) or `-` after a label is no one.
+    return [name for name in names if any(ch.isalpha() for ch in name)]
 
 
 def parse_credits(texts: list[str], block: CreditBlock | None = None) -> CreditBlock:

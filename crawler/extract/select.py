@@ -29,7 +29,12 @@ def page_root(response: TextResponse) -> etree._Element:
     `response.selector`, which doubles the parse cost of a page.
     """
     parser = lxml.html.HTMLParser(encoding=response.encoding, recover=True, no_network=True)
-    root = lxml.html.document_fromstring(response.body or b"<html></html>", parser=parser)
+    try:
+        root = lxml.html.document_fromstring(response.body or b"<html></html>", parser=parser)
+    except etree.ParserError:
+        # Whitespace, NUL bytes, a lone doctype or BOM: "Document is empty". Such a page holds no
+        # article; an empty tree lets the page object say so instead of raising.
+        root = lxml.html.document_fromstring(b"<html></html>")
     assert isinstance(root, etree._Element)
     return root
 

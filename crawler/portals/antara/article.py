@@ -8,7 +8,6 @@ unless `strict=True` (fixture tests), where it raises.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,10 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
+from w3lib.url import safe_url_string
 
 from crawler.extract import credits as credit_lines
 from crawler.extract.select import css, head_link, page_root
-from crawler.extract.text import inline_text, normalise
+from crawler.extract.text import content_hash, inline_text
 from crawler.items import ArticleItem, Image
 from crawler.pages import NotAnArticle
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
@@ -37,11 +37,6 @@ T = TypeVar("T")
 NON_ARTICLE_PATHS = {"foto": "photo_page", "video": "video_page", "infografis": "infographic_page"}
 """First path segment of other content kinds on the same hosts -> not-an-article reason."""
 SOFT_404_MARKERS = ("halaman tidak ditemukan", "page not found", "404 not found")
-
-
-def content_hash(title: str, body: str) -> str:
-    """sha256 of the normalised title and body: equal hashes mean no editorial change."""
-    return hashlib.sha256(f"{normalise(title)}\n\n{body}".encode()).hexdigest()
 
 
 class AntaraArticlePage:
@@ -77,7 +72,12 @@ class AntaraArticlePage:
         if parts is None or not parts.paragraphs:
             # A body that raised is a parser bug to look at, not an empty page: its own reason.
             return NotAnArticle("body_error" if self.warnings else "no_body")
-        return self._item(layout, parts)
+        title = self._field("title", layout.title, None)
+        if not title:
+            # The schema requires a title: a page without one is refused (and counted), not exported
+            # half-empty; its response stays in the WARC archive for a re-parse after a parser fix.
+            return NotAnArticle("no_title")
+        return self._item(layout, parts, title)
 
     # --- refusals -------------------------------------------------------------------------
     def _refusal(self) -> str | None:
@@ -100,7 +100,8 @@ class AntaraArticlePage:
     @cached_property
     def _canonical_link(self) -> str | None:
         href = head_link(self._root, "canonical")
-        return urljoin(self.response.url, href) if href else None
+        # Page text, not a trusted URL: percent-encode whitespace, controls and junk before using it.
+        return safe_url_string(urljoin(self.response.url, href)) if href else None
 
     def _record_id(self) -> str | None:
         return self.portal.record_id(self.response.url) or self.portal.record_id(self._canonical_link or "")
@@ -113,12 +114,9 @@ class AntaraArticlePage:
         return self.portal.canonical_url(self.response.url) or self.response.url
 
     # --- the record ---------------------------------------------------------------------
-    def _item(self, layout: AntaraArticleLayout, parts: BodyParts) -> ArticleItem:
+    def _item(self, layout: AntaraArticleLayout, parts: BodyParts, title: str) -> ArticleItem:
         record_id = self._record_id()
         assert record_id is not None  # refused in `_refusal` otherwise
-        title = self._field("title", layout.title, None) or ""
-        if not title:
-            self.warnings.append("title: not found")
         body = "\n\n".join(parts.paragraphs)
         block = credit_lines.parse_credits(parts.credit_texts)
         images: list[Image] = self._field("images", layout.images, [])
