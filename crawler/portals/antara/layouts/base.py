@@ -100,7 +100,14 @@ class AntaraArticleLayout:
             jsonld.text(self.ld.get("headline"))
             or self._first_text(self.TITLE)
             or jsonld.meta(self.root, "og:title", "twitter:title")
+            or self._document_title()
         )
+
+    def _document_title(self) -> str | None:
+        """`<title>` without the ` - ANTARA News <region>` suffix: the last resort before refusing the page."""
+        node = css_first(self.root, "head > title")
+        text = inline_text(node) if node is not None else ""
+        return text.rsplit(" - ANTARA", 1)[0].strip() or None
 
     def published_raw(self) -> str | None:
         return self._first_text(self.DATE)
