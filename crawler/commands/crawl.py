@@ -45,7 +45,8 @@ class Command(ScrapyCrawlCommand):
         name = args[0]
         if name not in loader.list():
             self._refuse(f"unknown portal {name!r}; valid portals: {', '.join(sorted(loader.list()))}")
-        validate = getattr(loader.load(name), "validate_arguments", None)
+        spider_class = loader.load(name)
+        validate = getattr(spider_class, "validate_arguments", None)
         try:
             if validate is not None:
                 validate(**opts.spargs)
@@ -53,7 +54,8 @@ class Command(ScrapyCrawlCommand):
             self._refuse(f"{name}: {exc}")
         # Taken here for the same reason; held by this process until `run` has finished the crawl.
         try:
-            self._lock = acquire(state_dir(self.settings), lock_name(self.settings, name))
+            key = spider_class.lock_key(**opts.spargs) if hasattr(spider_class, "lock_key") else name
+            self._lock = acquire(state_dir(self.settings), lock_name(self.settings, key))
         except DistributedModeError as exc:
             self._refuse(str(exc))
         except LockedError as exc:

@@ -174,6 +174,11 @@ class AnyPortalSpider(GenericPortalSpider):
         cls.portal_arguments(**kwargs)
         super().validate_arguments(**kwargs)
 
+    @classmethod
+    def lock_key(cls, **kwargs: Any) -> str:
+        """Runs for different sites may overlap: the lock is the site's portal name, not `portal`."""
+        return any_portal(*cls.portal_arguments(**kwargs)).name
+
     @staticmethod
     def portal_arguments(**kwargs: Any) -> tuple[str, str | None]:
         """(base_url, name or None), validated; `ArgumentError` when base_url is missing or name is malformed."""

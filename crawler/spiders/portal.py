@@ -58,6 +58,11 @@ class PortalSpider(scrapy.Spider):
         self._met_unstored: set[str] = set()
 
     @classmethod
+    def lock_key(cls, **kwargs: Any) -> str:
+        """Name of the run lock: one run per portal at a time (`crawler.lock`)."""
+        return cls.name
+
+    @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
         """Raise `ArgumentError` for bad `-a` values before the crawl starts."""
         CrawlArguments.parse(**{key: kwargs[key] for key in ("base_url", "since", "until", "refresh") if key in kwargs})
