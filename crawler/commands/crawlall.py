@@ -25,6 +25,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
+from crawler.distributed import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
 from crawler.lock import LockedError, PortalLock, acquire
 from crawler.monitor import verdict_of
@@ -61,7 +62,9 @@ class Command(BaseRunSpiderCommand):
         self.skipped: list[str] = []
         for name in portals:
             try:
-                self.locks[name] = acquire(state_dir(self.settings), name)
+                self.locks[name] = acquire(state_dir(self.settings), lock_name(self.settings, name))
+            except DistributedModeError as exc:
+                self._refuse(str(exc))
             except LockedError as exc:
                 sys.stderr.write(f"scrapy crawlall: skipped {exc}\n")
                 self.skipped.append(name)
