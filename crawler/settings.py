@@ -76,7 +76,7 @@ EXTENSIONS = {
 }
 
 # Deltafetch runs before robots.txt and the downloader: a stored article costs no request at all.
-DOWNLOADER_MIDDLEWARES = {
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.deltafetch.DeltaFetchMiddleware": 50,
 }
 

@@ -1,11 +1,12 @@
-"""Politeness against the replica: Retry-After pauses the host, robots.txt Disallow is obeyed, the User-Agent names a contact.
+"""Politeness against the replica: Retry-After pauses the host, robots.txt is obeyed, the User-Agent names a contact.
 
 The replica's test modes (`tests/replica/modes.py`) answer the first `/robots.txt` with 429
 and `Retry-After: 2`, or disallow one article in robots.txt. robots.txt is the one request a
 crawl makes alone (every other request waits for it), so "the next request" is well defined;
-with several requests in flight, ones sent before the 429 arrived would blur the measure. Timing is read from the replica's
-access log (`received`: when a request arrived; `time`: when its reply was written); the
-Retry-After check is a lower bound (a slow machine only makes the gap longer).
+with several requests in flight, ones sent before the 429 arrived would blur the measure.
+Timing is read from the replica's access log (`received`: when a request arrived; `time`:
+when its reply was written); the Retry-After check is a lower bound (a slow machine only
+makes the gap longer).
 """
 
 from __future__ import annotations
