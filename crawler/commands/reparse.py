@@ -48,6 +48,9 @@ OFFLINE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": False,
     "ARCHIVE_WARC_ENABLED": False,
     "ARCHIVE_DELTAFETCH_ENABLED": False,  # stored articles are re-parsed too; dedup decides
+    # Politeness is for servers; the archive is a local file.
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
 }
 
 
