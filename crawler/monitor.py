@@ -5,9 +5,10 @@ non-empty title, published_at, reporters, editors, copyright, and a body of at l
 characters. A cron run every few minutes writes a handful of records, too few to judge a
 share on (one article without an editor is not a broken parser), so each threshold is
 applied to this run's records plus those of the portal's previous runs, newest first,
-until at least ARCHIVE_MONITOR_MIN_RECORDS are counted. A template that changed silently
-therefore turns the run unhealthy within a few runs, and a fixed parser clears it the same
-way. A run that found fewer article links than ARCHIVE_MONITOR_MIN_LINKS (listing markup
+until at least ARCHIVE_MONITOR_MIN_RECORDS are counted; with fewer records in the whole
+kept history (a new archive, a small backfill) coverage is reported but not judged. A
+template that changed silently therefore turns the run unhealthy within a few runs, and a
+fixed parser clears it the same way. A run that found fewer article links than ARCHIVE_MONITOR_MIN_LINKS (listing markup
 changed, portal down) or did not finish normally is unhealthy too.
 
 An unhealthy run logs one ERROR line per problem naming portal, field and figure, says so
@@ -109,7 +110,8 @@ class RunMonitor:
         summary = self._summary(spider, reason, stats)
         judged = self._judged_coverage(spider.name)
         problems = self._problems(summary, judged)
-        summary["judged_coverage"] = {**judged.as_json(), "runs": self._pooled_runs}
+        summary["judged_coverage"] = {**judged.as_json(), "runs": self._pooled_runs,
+                                      "judged": judged.records >= self.thresholds.min_records}  # fmt: skip
         summary["problems"] = problems
         summary["status"] = "unhealthy" if problems else "ok"
         for problem in problems:
@@ -164,7 +166,10 @@ class RunMonitor:
                 f"(minimum {self.thresholds.min_links}): listing markup changed or portal unreachable?"
             )
             problems.append(_problem("links", None, found, self.thresholds.min_links, message))
-        if judged.records == 0:
+        if judged.records < self.thresholds.min_records:
+            # Too few records, even with the portal's earlier runs, for a share to mean anything yet.
+            logger.info("%s: coverage not judged, %d records so far (minimum %d)", portal, judged.records,
+                        self.thresholds.min_records)  # fmt: skip
             return problems
         for name, minimum in self.thresholds.min_coverage.items():
             share = judged.share(name)

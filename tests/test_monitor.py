@@ -73,5 +73,18 @@ def test_a_quiet_run_is_judged_with_the_previous_runs(
     assert quiet.process.returncode == EXIT_UNHEALTHY, quiet.process.stderr[-3000:]
     summary = _summary(changed_site[1])
     assert summary["coverage"]["records"] == 0 and summary["judged_coverage"]["records"] == 32
+    assert summary["judged_coverage"]["judged"] is True
     assert summary["judged_coverage"]["runs"] == 2
     assert any("over 2 run(s)" in p["message"] for p in summary["problems"])
+
+
+def test_too_few_records_are_reported_but_not_judged(changed_site: tuple[RunningReplica, Path], tmp_path: Path) -> None:
+    """A small backfill into a new archive: a share of four records would be noise, so no alarm yet."""
+    replica, _ = changed_site
+    exports = tmp_path / "exports"
+    result = run_crawl(PORTAL, exports, base_url=replica.base_url, env=trap_proxy_env(replica),
+                       arguments={"since": "2023-01-01", "until": "2023-12-31"})  # fmt: skip
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    summary = _summary(exports)
+    assert summary["status"] == "ok" and summary["judged_coverage"]["judged"] is False
+    assert 0 < summary["coverage"]["records"] < 20 and summary["coverage"]["fields"]["editors"] == 0
