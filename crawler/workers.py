@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+LISTING_BOOST = 10
+"""Added to a listing request's priority in the shared queue (the spider ranks articles before listings)."""
+
+
 class WorkerIdInUse(RuntimeError):
     """Another live process uses this worker id (its files and keys would be shared)."""
 
@@ -63,6 +67,10 @@ class WorkerScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no
         instance.prefix = redis_prefix(settings)
         instance.ttl_ms = int(settings.getfloat("ARCHIVE_REDIS_WORKER_TTL_SECONDS") * 1000)
         instance.poll_seconds = settings.getfloat("ARCHIVE_REDIS_POLL_SECONDS")
+        # A portal spider talks to one host. Taking twice what it may download at once keeps every
+        # download slot busy while responses are parsed; taking more would starve idle workers.
+        per_domain = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or settings.getint("CONCURRENT_REQUESTS")
+        instance.max_active = max(1, min(settings.getint("CONCURRENT_REQUESTS"), 2 * per_domain))
         instance.scripts = {
             name: instance.server.register_script(getattr(worker_scripts, name.upper()))
             for name in ("join", "requeue", "leave", "pop")
@@ -111,11 +119,20 @@ class WorkerScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
+        if "archive_listing_page" in request.meta:
+            # The listing walk is the crawl's critical path (page n+1 is only known once page n is
+            # parsed) and every page feeds all workers with articles: never let it wait behind them.
+            request = request.replace(priority=request.priority + LISTING_BOOST)
         self._count("scheduler/enqueued/redis")
         self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        if downloader is not None and len(downloader.active) >= self.max_active:
+            # Scrapy would take up to CONCURRENT_REQUESTS and park the surplus in its per-domain slot;
+            # a request left in Redis is one that an idle worker can start now.
+            return None
         keys = [self.keys.queue, self.keys.own, self.keys.own_inflight, self.keys.base + "inflight-seq"]
         found = self.scripts["pop"](keys=keys, args=[self.ttl_ms])
         if found is None:

@@ -29,6 +29,7 @@ from scrapy.settings import Settings
 
 from crawler.distributed import DistributedMode
 from crawler.exports import Manifest, read_archive
+from crawler.exporttail import drop_lines, finish_interrupted_rewrites
 from crawler.exportwriter import PortalWriter
 from crawler.neardup import Fingerprinter, NearDupParams
 from crawler.state import DedupState, SqliteDedupState, StateError, StoredRecord
@@ -225,6 +226,34 @@ def test_a_worker_killed_between_write_and_claim(tmp_path: Path, redis_url: str,
     assert not verify(tmp_path, [PORTAL]).problems
 
 
+def test_an_interrupted_tail_rewrite_is_put_back_and_redone(tmp_path: Path) -> None:
+    path = tmp_path / "2019-09.w1.jsonl"
+    lines = [b'{"n":1}\n', b'{"n":2}\n', b'{"n":3}\n']
+    path.write_bytes(b"".join(lines))
+    start = len(lines[0])
+    # Killed after the copy and the cut, before the kept lines were appended again:
+    (tmp_path / f"{path.name}.rewrite-{start}").write_bytes(b"".join(lines[1:]))
+    os.truncate(path, start)
+    finish_interrupted_rewrites(path)
+    assert path.read_bytes() == b"".join(lines) and not list(tmp_path.glob("*.rewrite-*"))
+    assert drop_lines(path, start, [False, True]) == 1
+    assert path.read_bytes() == lines[0] + lines[2] and not list(tmp_path.glob("*.rewrite-*"))
+
+
+def test_a_worker_id_alive_elsewhere_is_refused(tmp_path: Path, redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.set(f"archive:{PORTAL}:worker:w1", "busy", px=60_000)  # another machine's live w1
+    command = [sys.executable, "-m", "scrapy", "crawl", PORTAL, "-a", "base_url=http://127.0.0.1:9",
+               "-s", f"ARCHIVE_EXPORTS_DIR={tmp_path}", "-s", f"ARCHIVE_REDIS_URL={redis_url}",
+               "-s", "ARCHIVE_WORKER_ID=w1", "-s", "ARCHIVE_REDIS_WORKER_TTL_SECONDS=1"]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "worker id 'w1' is in use by another live process" in done.stderr
+    client.close()
+
+
 def test_the_addon_sets_the_group_only_with_a_url() -> None:
     off = Settings({"ARCHIVE_REDIS_URL": ""})
     DistributedMode().update_settings(off)
@@ -256,7 +285,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runnin
 def _start_worker(worker: str, replica: RunningReplica, exports: Path, redis_url: str) -> subprocess.Popen[bytes]:
     settings = {**FAST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "ARCHIVE_EXPORTS_DIR": str(exports),
                 "ARCHIVE_REDIS_URL": redis_url, "ARCHIVE_WORKER_ID": worker,
-                "ARCHIVE_REDIS_WORKER_TTL_SECONDS": "2", "ARCHIVE_WARC_ENABLED": "False"}  # fmt: skip
+                "ARCHIVE_REDIS_WORKER_TTL_SECONDS": "2", "ARCHIVE_WARC_ENABLED": "False",
+                # The monitor judges each worker alone; one that fetched no listing page found no links.
+                "ARCHIVE_MONITOR_MIN_LINKS": "0"}  # fmt: skip
     command = [sys.executable, "-m", "scrapy", "crawl", PORTAL, "-a", f"base_url={replica.base_url}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
