@@ -27,6 +27,7 @@ from crawler.exitcodes import EXIT_CONFIG
 from crawler.items import ArticleItem
 from crawler.pages import NotAnArticle
 from crawler.portals import load_registry
+from crawler.warc.reader import load, scan
 from tests.replica.data import write_file
 from tests.replica.harness import KALTIM_DATA, ROOT, RunningReplica, run_crawl, start_replica, trap_proxy_env
 from tests.warc_reading import fetch, make_archiver
@@ -140,6 +141,20 @@ def test_a_compressed_payload_is_decoded_as_in_a_crawl(
     assert {k: v for k, v in record.items() if k not in REPARSE_DIFFERS | {"revision", "previous_hash"}} == {
         k: v for k, v in expected.items() if k not in REPARSE_DIFFERS | {"revision", "previous_hash"}
     }
+
+
+def test_a_revisit_finds_its_original_in_a_sibling_file(tmp_path: Path) -> None:
+    """Re-parsing only a later file: the payload of its revisits comes from the earlier file, via its CDXJ."""
+    archiver, spider = make_archiver(tmp_path)
+    first = fetch(archiver, spider, "/berita/1/x", b"<p>same</p>")
+    archiver.finish_now()
+    archiver, spider = make_archiver(tmp_path)
+    again = fetch(archiver, spider, "/berita/1/x", b"<p>same</p>")
+    archiver.finish_now()
+    [record] = scan([tmp_path / "warc" / again["file"]])
+    assert (record.type, record.payload_at) == ("revisit", (tmp_path / "warc" / first["file"], first["offset"]))
+    stored = load(record)
+    assert stored is not None and stored.body == b"<p>same</p>" and stored.status == 200
 
 
 def test_no_warc_input_is_a_usage_error(tmp_path: Path) -> None:

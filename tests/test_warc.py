@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 import time
@@ -208,6 +209,13 @@ def test_warcio_check_and_index_read_every_file(crawled: tuple[CrawlResult, list
     assert sorted(int(f["offset"]) for f in cdxj) == sorted(
         int(e["offset"]) for e in index if e["warc-type"] == "response"
     )
+
+
+def test_fsyncs_are_grouped_and_hold_every_response(crawled: tuple[CrawlResult, list[dict[str, Any]]]) -> None:
+    """Every response waited for an fsync covering its record (else the crawl would hang), never more than one each."""
+    result, requests = crawled
+    fsyncs = re.search(r"'archive/warc/fsyncs': (\d+)", result.process.stderr)
+    assert fsyncs is not None and 0 < int(fsyncs.group(1)) <= len(requests)
 
 
 def test_every_exported_record_points_at_its_response(crawled: tuple[CrawlResult, list[dict[str, Any]]]) -> None:

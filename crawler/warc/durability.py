@@ -12,6 +12,7 @@ cut could still take away.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 class GroupSync:
     """Durability points of records: `written(request, warc)`, then `durable(request)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_fsync: Callable[[], None] | None = None) -> None:
+        self._on_fsync = on_fsync
         self._marks: WeakKeyDictionary[Request, tuple[OpenWarc, int]] = WeakKeyDictionary()
         self._waiting: list[tuple[OpenWarc, int, Deferred[None]]] = []
         self._in_flight = False
@@ -69,6 +71,8 @@ class GroupSync:
 
     def _synced(self, result: Any, warc: OpenWarc, target: int) -> Any:
         self._in_flight = False
+        if self._on_fsync is not None:
+            self._on_fsync()
         warc.synced = max(warc.synced, target)
         self._release(warc)
         self._next()

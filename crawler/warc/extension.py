@@ -48,7 +48,7 @@ class WarcArchiver:
     Settings: ARCHIVE_WARC_ENABLED, ARCHIVE_WARC_DIR (default `<ARCHIVE_EXPORTS_DIR>/warc`),
     ARCHIVE_WARC_MAX_BYTES, ARCHIVE_WARC_REVISITS_ENABLED, ARCHIVE_CONTACT_URL (warcinfo).
     Stats: archive/warc/{records,responses,revisits,bytes,files,indexed,payload_bytes_saved,
-    torn_tails,quarantined_bytes,errors}.
+    fsyncs,torn_tails,quarantined_bytes,errors}.
     """
 
     def __init__(self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool) -> None:
@@ -71,7 +71,7 @@ class WarcArchiver:
         self._index: PayloadIndex | None = None
         self._current: OpenWarc | None = None
         self._pending: list[Deferred[Any]] = []
-        self.sync = GroupSync()
+        self.sync = GroupSync(on_fsync=lambda: self.stats.inc_value("archive/warc/fsyncs"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchiver:
