@@ -79,6 +79,9 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.deltafetch.DeltaFetchMiddleware": 50,
 }
+# Holds each response until its WARC record is fsynced (group commit; crawler/warc/durability.py):
+# first in process_response order, so no callback or pipeline sees a response not yet durable.
+DOWNLOADER_MIDDLEWARES["crawler.warc.durability.WarcDurabilityMiddleware"] = 950
 
 # --- Pipelines, in order: each does one job ------------------------------------
 # Dedup decides and JSONL writes then marks the article stored: the state never runs ahead
@@ -90,9 +93,6 @@ ITEM_PIPELINES = {
 }
 
 # --- Scrapy housekeeping ----------------------------------------------------
-# Holds each response until its WARC record is fsynced (group commit; crawler/warc/durability.py):
-# first in process_response order, so no callback or pipeline sees a response not yet durable.
-DOWNLOADER_MIDDLEWARES["crawler.warc.durability.WarcDurabilityMiddleware"] = 950
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
@@ -146,3 +146,8 @@ SPIDER_MIDDLEWARES = {
     **globals().get("SPIDER_MIDDLEWARES", {}),
     "crawler.middlewares.charset.CharsetWarningMiddleware": 100,  # the charset repair's warning on the item
 }
+
+# --- Frontier: discovered articles not yet stored are tried again by later runs (crawler/frontier.py) ---
+ARCHIVE_FRONTIER_ENABLED = True  # remember article requests until stored, so an incremental run never loses one
+ARCHIVE_FRONTIER_MAX_ATTEMPTS = 5  # runs that re-issue a pending article before it is given up (logged, counted)
+SPIDER_MIDDLEWARES = {**globals().get("SPIDER_MIDDLEWARES", {}), "crawler.frontier.FrontierMiddleware": 950}

@@ -30,6 +30,11 @@ from crawler.pages import ListingEntry, NotAnArticle
 from crawler.portals import PortalDefinition, load_registry
 from crawler.state import shared_state
 
+DEFINITE_NOT_ARTICLE = frozenset(
+    {"photo_page", "video_page", "infographic_page", "listing_page", "not_article_url", "no_article_markup"}
+)
+"""Not-an-article reasons that another fetch will not change (others may be a server's passing fault)."""
+
 
 class PortalSpider(scrapy.Spider):
     """Crawls one portal. Subclasses set `name` and `registry_portal`.
@@ -181,6 +186,8 @@ class PortalSpider(scrapy.Spider):
         if isinstance(result, NotAnArticle):
             self.logger.info("not an article (%s): %s", result.reason, response.url)
             self._count(f"archive/parse/not_an_article/{result.reason}")
+            # An error page or an empty body may be a passing fault: the frontier tries the article again.
+            response.meta["archive_unresolved"] = result.reason not in DEFINITE_NOT_ARTICLE
             return
         if not self._item_in_range(result):
             self._count("archive/parse/out_of_range")
