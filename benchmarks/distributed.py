@@ -49,12 +49,14 @@ def run_workers(count: int, replica: RunningReplica, workdir: Path, per_domain: 
             # The run monitor judges each process alone: a worker that happened to fetch no
             # listing page found no links, which is normal for a worker and not a broken site.
             "ARCHIVE_MONITOR_MIN_LINKS": "0",
+            "ARCHIVE_MAX_LISTING_PAGES": "100000",  # walk the whole listing, however many articles
         }  # fmt: skip
         started, cpu = time.monotonic(), _children_cpu()
         processes = []
         for number in range(1, count + 1):
             command = [sys.executable, "-m", "scrapy", "crawl", PORTAL, "-a", f"base_url={replica.base_url}"]
-            for name, value in {**settings, "ARCHIVE_WORKER_ID": f"w{number}"}.items():
+            own = {"ARCHIVE_WORKER_ID": f"w{number}", "ARCHIVE_STATE_DIR": str(workdir / f"state-{count}-{number}")}
+            for name, value in {**settings, **own}.items():
                 command += ["-s", f"{name}={value}"]
             log = (workdir / f"w{number}-of-{count}.log").open("wb")
             processes.append(subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
@@ -92,6 +94,8 @@ def main() -> int:
         finally:
             replica.stop()
     base = results[args.workers[0]]
+    if any(r["articles"] != args.articles or r["twice"] for r in results.values()):
+        sys.stderr.write("warning: not every article was exported exactly once\n")
     out = sys.stdout
     out.write(f"{args.articles} articles, {args.latency_ms} ms latency per reply, "
               f"{args.per_domain} concurrent requests per worker\n")  # fmt: skip

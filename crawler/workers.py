@@ -76,6 +76,7 @@ class WorkerScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no
             for name in ("join", "requeue", "leave", "pop")
         }
         instance.inflight = {}  # token -> the Request taken with it
+        instance.joined = False
         crawler.signals.connect(instance.spider_idle, signal=signals.spider_idle)
         return instance
 
@@ -84,6 +85,7 @@ class WorkerScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no
         self.keys = RunKeys(self.prefix, spider.name, self.worker, self.queue_key % {"spider": spider.name},
                             self.dupefilter_key % {"spider": spider.name})  # fmt: skip
         others, requeued = self._join()
+        self.joined = True
         self._count("archive/distributed/run_joined" if others else "archive/distributed/run_started")
         self._count("archive/distributed/requeued", requeued)
         logger.info("worker %s %s (%d other live workers; %d requests of gone workers requeued)", self.worker,
@@ -107,6 +109,9 @@ class WorkerScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no
     def close(self, reason: str) -> None:
         if getattr(self, "_loop", None) is not None and self._loop.running:
             self._loop.stop()
+        if not self.joined:  # refused at open: the keys of this worker id belong to another process
+            super().close(reason)
+            return
         finished = "1" if reason == "finished" else "0"
         keys = [*self.keys.join_keys(), self.keys.own_inflight]
         last = self.scripts["leave"](keys=keys, args=[self.worker, self.keys.worker_prefix, finished])

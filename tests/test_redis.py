@@ -251,6 +251,7 @@ def test_a_worker_id_alive_elsewhere_is_refused(tmp_path: Path, redis_url: str) 
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "worker id 'w1' is in use by another live process" in done.stderr
+    assert client.get(f"archive:{PORTAL}:worker:w1") == b"busy"  # the live one's key is untouched
     client.close()
 
 
@@ -283,7 +284,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runnin
 
 
 def _start_worker(worker: str, replica: RunningReplica, exports: Path, redis_url: str) -> subprocess.Popen[bytes]:
+    # One export directory (one archive), but a state directory per worker, as on separate machines.
     settings = {**FAST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "ARCHIVE_EXPORTS_DIR": str(exports),
+                "ARCHIVE_STATE_DIR": str(exports.parent / f"state-{worker}"),
                 "ARCHIVE_REDIS_URL": redis_url, "ARCHIVE_WORKER_ID": worker,
                 "ARCHIVE_REDIS_WORKER_TTL_SECONDS": "2", "ARCHIVE_WARC_ENABLED": "False",
                 # The monitor judges each worker alone; one that fetched no listing page found no links.
