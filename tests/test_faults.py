@@ -41,10 +41,9 @@ SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
 }
 HANG_SECONDS = "3"
-# The follow-up is a catch-up run: it walks the whole listing (deltafetch still skips every stored
-# article). A scheduled run's incremental stop would end at the first page of stored articles and
-# miss an article lost further down (README "Reliability").
-CATCH_UP = {"ARCHIVE_INCREMENTAL_ENABLED": "False"}
+# The follow-up is an ordinary scheduled run: its incremental stop ends the listing walk at the
+# first page of stored articles, and the frontier re-issues the articles the first run lost.
+CATCH_UP: dict[str, str] = {}
 # Non-ASCII text every second article carries, so that a wrong decoding shows in title and body.
 TITLE_SUFFIX = " — “Jum’at” di kafé"
 BODY_SUFFIX = " Ia menyebut hasilnya “luar biasa” – naik ½ persen."

@@ -119,9 +119,12 @@ class FaultInjector:
         key = f"/berita/{match['id']}" if match else request.target
         with self._lock:
             self._count += 1
-            self._hits[key] += 1
-            first, number = self._hits[key] == 1, self._count
-        if any(start <= number < start + BURST_LENGTH for start in self._bursts):
+            burst = any(start <= self._count < start + BURST_LENGTH for start in self._bursts)
+            # A request answered by a burst does not use up the page's first request: its own
+            # planned fault still comes, whatever the order of requests put it in a burst.
+            self._hits[key] += 0 if burst else 1
+            first = self._hits[key] == 1
+        if burst:
             return self._inject("429_burst", request, _reply(429, b"too many requests\n", (("Retry-After", "1"),)))
         if match and _LOOP.search(request.target):  # the second leg of the loop always points back
             return self._inject("redirect_loop", request, _redirect(_LOOP.sub("", request.target)))
