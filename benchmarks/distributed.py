@@ -46,9 +46,9 @@ def run_workers(count: int, replica: RunningReplica, workdir: Path, per_domain: 
         settings = {
             "AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": str(per_domain),
             "LOG_LEVEL": "WARNING", "ARCHIVE_EXPORTS_DIR": str(exports), "ARCHIVE_REDIS_URL": url,
-            # The run monitor judges each process alone: a worker that happened to fetch no
-            # listing page found no links, which is normal for a worker and not a broken site.
-            "ARCHIVE_MONITOR_MIN_LINKS": "0",
+            # The run monitor judges each process alone (links found, coverage of its share of the
+            # records), which can fail a worker of a healthy run; it is not what is measured here.
+            "ARCHIVE_MONITOR_ENABLED": "False",
             "ARCHIVE_MAX_LISTING_PAGES": "100000",  # walk the whole listing, however many articles
         }  # fmt: skip
         started, cpu = time.monotonic(), _children_cpu()
@@ -63,7 +63,8 @@ def run_workers(count: int, replica: RunningReplica, workdir: Path, per_domain: 
         codes = [process.wait(timeout=1800) for process in processes]
         wall, cpu = time.monotonic() - started, _children_cpu() - cpu
     if any(codes):
-        raise SystemExit(f"{count} workers: exit codes {codes}; logs in {workdir}")
+        tails = [(workdir / f"w{n}-of-{count}.log").read_text()[-3000:] for n, code in enumerate(codes, 1) if code]
+        raise SystemExit(f"{count} workers: exit codes {codes}\n" + "\n".join(tails))
     ids = Counter(record["id"] for record in read_archive(exports / PORTAL))
     times = [datetime.fromisoformat(r["time"]) for r in replica.requests(mark)]
     window = (max(times) - min(times)).total_seconds()
