@@ -28,14 +28,15 @@ def attribute_docs(cls: type) -> dict[str, str]:
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
     for node, following in zip(body, body[1:], strict=False):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-                docs[node.target.id] = " ".join(str(following.value.value).split())
+        annotated = isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        if annotated and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+            docs[node.target.id] = " ".join(str(following.value.value).split())  # type: ignore[union-attr]
     return docs
 
 
 def _type_name(annotation: str) -> str:
-    text = annotation.replace("list[Image]", "array of {url, caption}").replace("list[Related]", "array of {title, url}")
+    text = annotation.replace("list[Image]", "array of {url, caption}")
+    text = text.replace("list[Related]", "array of {title, url}").replace("RevisionDiff", "object")
     text = text.replace("list[str]", "array of string").replace("str", "string").replace("int", "integer")
     return text.replace(" | None", " or null")
 

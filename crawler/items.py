@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 2
+from crawler import __version__
+
+SCHEMA_VERSION = 3
+
+
+def parser_version(layout: str) -> str:
+    """`parser_version` of a record: the project version and the layout, e.g. `0.1.0+antara/post-content`."""
+    return f"{__version__}+{layout}"
 
 
 @dataclass
@@ -31,6 +38,20 @@ class Related:
     """Link text."""
     url: str
     """Absolute link URL."""
+
+
+@dataclass
+class RevisionDiff:
+    """What a revision changed against the revision before it."""
+
+    title_changed: bool
+    """Whether the headline changed."""
+    paragraphs_added: int
+    """Paragraphs in this revision that have no counterpart in the previous one."""
+    paragraphs_removed: int
+    """Paragraphs of the previous revision that are gone."""
+    paragraphs_changed: int
+    """Paragraphs edited in place (a changed paragraph counts here, not as added and removed)."""
 
 
 @dataclass
@@ -93,18 +114,28 @@ class ArticleItem:
     """sha256 (hex) of the normalised title and body; equal hashes mean no editorial change."""
     layout: str = ""
     """Template era (page object) that parsed the page, e.g. `antara/wrap-article-detail`."""
+    parser_version: str = ""
+    """Project version and the layout that parsed the page, e.g. `0.1.0+antara/post-content`."""
     revision: int = 0
     """0 for the first stored version of an article; 1, 2, ... for each later record whose `content_hash` changed."""
     previous_hash: str | None = None
     """`content_hash` of the revision this record replaces; null on revision 0."""
     near_duplicate_of: str | None = None
     """`id` of the earliest stored record with near-identical text (syndicated copy), e.g. `antara_kalbar:7781`; else null."""
+    revision_diff: RevisionDiff | None = None
+    """On revisions 1, 2, ...: a summary of what changed, as an object `{title_changed, paragraphs_added, paragraphs_removed, paragraphs_changed}`; null on revision 0."""
     crawled_at: str = ""
     """Time the page was fetched, ISO 8601 UTC, e.g. `2026-11-24T10:00:00+00:00`."""
     warc_file: str | None = None
     """Name of the WARC file holding the response this record was parsed from, e.g. `antara_kaltim-20261124-00001.warc.gz`; null when WARC archiving is off."""
     warc_record_id: str | None = None
     """`WARC-Record-ID` of that response record, e.g. `<urn:uuid:...>`; null when WARC archiving is off."""
+    warc_offset: int | None = None
+    """Byte offset of that response record in `warc_file` (where a WARC reader seeks); null when WARC archiving is off."""
+    payload_digest: str | None = None
+    """`WARC-Payload-Digest` of the response, e.g. `sha1:...`; proves which bytes the record was parsed from."""
+    portal_definition_version: str | None = None
+    """Short hash of the portal's registry row used by the crawl (`PortalDefinition.definition_version`); null outside a crawl."""
     warnings: list[str] = field(default_factory=list)
     """What could not be parsed, as `<field>: <problem>`, e.g. `editors: credit block not found`; empty when clean."""
     schema_version: int = SCHEMA_VERSION

@@ -25,13 +25,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.exitcodes import EXIT_CONFIG
-from crawler.items import SCHEMA_VERSION, ArticleItem
+from crawler.items import SCHEMA_VERSION, ArticleItem, parser_version
+from crawler.portals import REGISTRY, load_registry
 from tests.replica.data import load_file
 from tests.replica.expected import UNCHECKED_FIELDS, expected_records, export_partition
 from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env
 from tests.replica.render_pages import listing_entries, page_count
 
 PORTAL = "antara_kaltim"
+load_registry()
 DATA = load_file(KALTIM_DATA)
 EXPECTED = expected_records(DATA)
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "crawler" / "article.schema.json"
@@ -126,6 +128,10 @@ def test_provenance_fields(full_run: Run, kaltim_replica: RunningReplica) -> Non
         assert crawled.utcoffset() is not None and abs((datetime.now(UTC) - crawled).total_seconds()) < 3600
         assert re.fullmatch(r"[0-9a-f]{64}", record["content_hash"]), record["content_hash"]
         assert record["schema_version"] == SCHEMA_VERSION
+        assert record["parser_version"] == parser_version(record["layout"])
+        assert record["portal_definition_version"] == REGISTRY[PORTAL].definition_version
+        assert record["warc_file"].startswith(f"{PORTAL}-") and record["warc_record_id"].startswith("<urn:uuid:")
+        assert isinstance(record["warc_offset"], int) and record["payload_digest"].startswith("sha1:")
         hashes.append(record["content_hash"])
     assert len(set(hashes)) == len(hashes), "different articles share a content_hash"
 

@@ -182,7 +182,7 @@ def test_expectation_is_consistent(case: Case) -> None:
     assert want["id"] == f"{meta['portal']}:{match.group(1)}"
     assert want["layout"] in LAYOUTS
     assert (want["revision"], want["previous_hash"], want["near_duplicate_of"]) == (0, None, None)
-    assert (want["warc_file"], want["warc_record_id"], want["schema_version"]) == (None, None, 2)
+    assert (want["warc_file"], want["warc_record_id"], want["schema_version"]) == (None, None, 3)
 
 
 @pytest.mark.parametrize("case", ARTICLES, ids=[f"{c.name}-empties-explained" for c in ARTICLES])

@@ -124,7 +124,7 @@ def test_expectation_is_consistent(case: Case) -> None:
     assert want["word_count"] == len(want["body"].split())
     assert want["id"] == f"{meta['portal']}:{path_id(normalised_path(want['url']))}"
     assert want["layout"] == "generic" and want["warnings"][0].startswith("body: heuristic")
-    assert (want["revision"], want["warc_file"], want["schema_version"]) == (0, None, 2)
+    assert (want["revision"], want["warc_file"], want["schema_version"]) == (0, None, 3)
 
 
 @pytest.mark.parametrize("case", ARTICLES, ids=[f"{c.name}-empties-explained" for c in ARTICLES])

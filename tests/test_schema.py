@@ -17,7 +17,7 @@ from crawler.schema import article_schema, schema_problems
 from tests.storage_support import article
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "crawler" / "article.schema.json"
-SCALARS = {"str": "string", "int": "integer"}
+SCALARS = {"str": "string", "int": "integer", "bool": "boolean"}
 NESTED = {"list[Image]": Image, "list[Related]": Related}
 
 
@@ -28,6 +28,8 @@ def expected_type(annotation: str) -> dict[str, Any]:
         return {"type": [SCALARS[base], "null"] if nullable else SCALARS[base]}
     if base == "list[str]":
         return {"type": "array", "items": {"type": "string"}}
+    if base == "RevisionDiff":
+        return {"type": ["object", "null"] if nullable else "object"}
     return {"type": "array"}
 
 
@@ -67,7 +69,7 @@ def test_nested_objects_follow_their_dataclasses(annotation: str) -> None:
 
 
 def test_schema_version_is_pinned() -> None:
-    assert article_schema()["properties"]["schema_version"]["const"] == SCHEMA_VERSION == 2
+    assert article_schema()["properties"]["schema_version"]["const"] == SCHEMA_VERSION == 3
 
 
 def test_a_complete_item_validates() -> None:

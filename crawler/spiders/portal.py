@@ -195,9 +195,11 @@ class PortalSpider(scrapy.Spider):
         self._count("archive/parse/articles")
         for warning in result.warnings:
             self._count(f"archive/parse/warnings/{warning.split(':', 1)[0]}")
+        result.portal_definition_version = self.real_portal.definition_version
         warc = response.meta.get("archive_warc")
         if warc:  # set by the WARC extension when it archived this response
             result.warc_file, result.warc_record_id = warc.get("file"), warc.get("record_id")
+            result.warc_offset, result.payload_digest = warc.get("offset"), warc.get("payload_digest")
         yield result
 
     # --- helpers ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from w3lib.url import safe_url_string
 from crawler.extract import credits as credit_lines
 from crawler.extract.select import css, head_link, page_root
 from crawler.extract.text import content_hash, inline_text
-from crawler.items import ArticleItem, Image
+from crawler.items import ArticleItem, Image, parser_version
 from crawler.pages import NotAnArticle
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
 from crawler.portals.antara.layouts.base import BodyParts, detect
@@ -148,6 +148,7 @@ class AntaraArticlePage:
             word_count=len(body.split()),
             content_hash=content_hash(title, body),
             layout=layout.name,
+            parser_version=parser_version(layout.name),
             crawled_at=self.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
         )
         item.warnings = [*self.warnings, *block.problems]

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from crawler.extract import credits as credit_lines
 from crawler.extract.select import css, page_root
 from crawler.extract.text import content_hash, inline_text, normalise
-from crawler.items import ArticleItem, Image
+from crawler.items import ArticleItem, Image, parser_version
 from crawler.pages import NotAnArticle
 from crawler.portals.generic.body import BodyExtractor, GenericBody
 from crawler.portals.generic.metadata import PageMetadata
@@ -147,6 +147,7 @@ class GenericArticlePage:
             word_count=len(body.split()),
             content_hash=content_hash(title, body),
             layout=LAYOUT,
+            parser_version=parser_version(LAYOUT),
             crawled_at=self.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
         )
         item.warnings = [*self.warnings, *block.problems]
