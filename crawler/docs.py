@@ -30,7 +30,7 @@ def attribute_docs(cls: type) -> dict[str, str]:
     for node, following in zip(body, body[1:], strict=False):
         annotated = isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
         if annotated and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-            docs[node.target.id] = " ".join(str(following.value.value).split())  # type: ignore[union-attr]
+            docs[node.target.id] = " ".join(str(following.value.value).split())
     return docs
 
 
