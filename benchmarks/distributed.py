@@ -9,7 +9,8 @@ worker count gets a fresh Redis and export directory; all workers start together
 Prints, per worker count, the articles exported (must be all of them, each once), wall
 time from start to the last exit, the crawl window (first to last request seen by the
 replica, i.e. without interpreter start-up), articles/s over both, and the speed-up over
-one worker (target: >= 1.8x for 2 workers).
+one worker (target: >= 1.8x for 2 workers). Each count runs `--rounds` times, interleaved,
+and the fastest run counts, to damp the noise of a shared machine.
 
     python benchmarks/distributed.py [--articles 600] [--latency-ms 100] [--per-domain 2] [--workers 1 2 4]
 """
@@ -82,16 +83,22 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--per-domain", type=int, default=2, help="CONCURRENT_REQUESTS_PER_DOMAIN of each worker")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--rounds", type=int, default=2, help="runs per worker count; the fastest counts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-distributed-") as tmp:
         workdir = Path(tmp)
         write_file(workdir / "data.json", generate(args.articles, seed=11))
+        for round_ in range(args.rounds):
+            (workdir / f"round-{round_}").mkdir()
         replica = start_replica(workdir / "data.json", workdir, "--latency-ms", str(args.latency_ms))
         try:
             results = {}
-            for count in args.workers:
-                results[count] = run_workers(count, replica, workdir, args.per_domain)
-                sys.stderr.write(f"{count} workers: {results[count]}\n")
+            for round_ in range(args.rounds):
+                for count in args.workers:
+                    result = run_workers(count, replica, workdir / f"round-{round_}", args.per_domain)
+                    sys.stderr.write(f"{count} workers, round {round_ + 1}: {result}\n")
+                    if count not in results or result["window"] < results[count]["window"]:
+                        results[count] = result
         finally:
             replica.stop()
     base = results[args.workers[0]]
