@@ -137,9 +137,14 @@ def test_a_compressed_payload_is_decoded_as_in_a_crawl(
     portal = load_registry()[PORTAL]
     plain = portal.article_page(HtmlResponse(spider.portal.base_url + path, body=page), portal).to_item()
     assert not isinstance(plain, NotAnArticle)
-    expected = dataclasses.asdict(plain) | {"warc_file": meta["file"], "warc_record_id": meta["record_id"]}
-    assert {k: v for k, v in record.items() if k not in REPARSE_DIFFERS | {"revision", "previous_hash"}} == {
-        k: v for k, v in expected.items() if k not in REPARSE_DIFFERS | {"revision", "previous_hash"}
+    provenance = {  # what the spider adds to the page object's output
+        "warc_file": meta["file"], "warc_record_id": meta["record_id"], "warc_offset": meta["offset"],
+        "payload_digest": meta["payload_digest"], "portal_definition_version": portal.definition_version,
+    }  # fmt: skip
+    expected = dataclasses.asdict(plain) | {k: v for k, v in provenance.items() if k in FIELDS}
+    pipeline_fields = REPARSE_DIFFERS | {"revision", "previous_hash", "revision_diff", "near_duplicate_of"}
+    assert {k: v for k, v in record.items() if k not in pipeline_fields} == {
+        k: v for k, v in expected.items() if k not in pipeline_fields
     }
 
 
