@@ -283,7 +283,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runnin
     replica.stop()
 
 
-def _start_worker(worker: str, replica: RunningReplica, exports: Path, redis_url: str) -> subprocess.Popen[bytes]:
+def _start_worker(
+    worker: str, replica: RunningReplica, exports: Path, redis_url: str, **extra: str
+) -> subprocess.Popen[bytes]:
     # One export directory (one archive), but a state directory per worker, as on separate machines.
     settings = {**FAST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "ARCHIVE_EXPORTS_DIR": str(exports),
                 "ARCHIVE_STATE_DIR": str(exports.parent / f"state-{worker}"),
@@ -293,7 +295,7 @@ def _start_worker(worker: str, replica: RunningReplica, exports: Path, redis_url
                 # which is not what these tests are about; see README "Distributed crawling".
                 "ARCHIVE_MONITOR_ENABLED": "False"}  # fmt: skip
     command = [sys.executable, "-m", "scrapy", "crawl", PORTAL, "-a", f"base_url={replica.base_url}"]
-    for name, value in settings.items():
+    for name, value in {**settings, **extra}.items():
         command += ["-s", f"{name}={value}"]
     log = (exports.parent / f"{exports.name}-{worker}-{time.monotonic_ns()}.log").open("wb")
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -347,6 +349,25 @@ def test_a_killed_worker_loses_nothing(
     assert set(ids) == expected and set(ids.values()) == {1}
     # The victim's next start recovers its files (a line written but not claimed is cut out or published).
     assert _finish([_start_worker("w1", replica, exports, redis_url)]) == [0]
+    ids = Counter(record["id"] for record in read_archive(exports / PORTAL))
+    assert set(ids) == expected and set(ids.values()) == {1}
+    assert not verify(exports).problems
+
+
+def test_a_run_stopped_early_is_resumed_by_the_next(
+    tmp_path: Path, redis_url: str, synthetic: tuple[RunningReplica, set[str]]
+) -> None:
+    import redis
+
+    replica, expected = synthetic
+    exports = tmp_path / "exports"
+    stopped = _start_worker("w1", replica, exports, redis_url, CLOSESPIDER_ITEMCOUNT="30")
+    assert _finish([stopped]) == [0]
+    client = redis.Redis.from_url(redis_url)
+    assert client.zcard(f"archive:{PORTAL}:requests") > 0  # its unfinished requests went back to the queue
+    assert not client.exists(f"archive:{PORTAL}:inflight:w1")
+    client.close()
+    assert _finish([_start_worker("w2", replica, exports, redis_url)]) == [0]
     ids = Counter(record["id"] for record in read_archive(exports / PORTAL))
     assert set(ids) == expected and set(ids.values()) == {1}
     assert not verify(exports).problems
