@@ -9,7 +9,9 @@ until at least ARCHIVE_MONITOR_MIN_RECORDS are counted; with fewer records in th
 kept history (a new archive, a small backfill) coverage is reported but not judged. A
 template that changed silently therefore turns the run unhealthy within a few runs, and a
 fixed parser clears it the same way. A run that found fewer article links than ARCHIVE_MONITOR_MIN_LINKS (listing markup
-changed, portal down) or did not finish normally is unhealthy too.
+changed, portal down) or did not finish normally is unhealthy too; one whose listings and feeds were all answered
+`304 Not Modified` (`crawler.conditional`) found nothing because nothing changed, and is healthy. Each run's coverage is
+also compared with the portal's own history (`crawler.drift`), which saves the pages behind a drop as fixtures.
 
 An unhealthy run logs one ERROR line per problem naming portal, field and figure, says so
 in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY.
@@ -29,6 +31,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.drift import DriftWatch
 from crawler.report import history
 from crawler.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, Coverage, articles_block, requests_block
 
@@ -82,6 +85,7 @@ class RunMonitor:
         self.coverage = Coverage()
         self.started_at = datetime.now(UTC)
         self._pooled_runs = 1
+        self.drift: DriftWatch | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -96,13 +100,17 @@ class RunMonitor:
             min_links=settings.getint("ARCHIVE_MONITOR_MIN_LINKS"),
         )
         monitor = cls(crawler, thresholds, Path(settings["ARCHIVE_EXPORTS_DIR"]))
+        monitor.drift = DriftWatch.from_settings(settings, monitor.exports_root)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
         return monitor
 
     def item_scraped(self, item: Any) -> None:
         # item_scraped fires only for items every pipeline kept, i.e. records written by this run.
-        self.coverage.add(ItemAdapter(item).asdict())
+        record = ItemAdapter(item).asdict()
+        self.coverage.add(record)
+        if self.drift is not None:
+            self.drift.add(record)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
@@ -110,6 +118,8 @@ class RunMonitor:
         summary = self._summary(spider, reason, stats)
         judged = self._judged_coverage(spider.name)
         problems = self._problems(summary, judged)
+        if self.drift is not None:
+            problems += self.drift.check(spider, summary)
         summary["judged_coverage"] = {**judged.as_json(), "runs": self._pooled_runs,
                                       "judged": judged.records >= self.thresholds.min_records}  # fmt: skip
         summary["problems"] = problems
@@ -160,7 +170,7 @@ class RunMonitor:
         if not reason.startswith(_NORMAL_FINISH):
             problems.append(_problem("finish", None, reason, "finished", f"{portal}: the run ended with {reason!r}"))
         found = summary["articles"]["found"]
-        if found < self.thresholds.min_links:
+        if found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
             message = (
                 f"{portal}: found {found} article links in listings and feeds "
                 f"(minimum {self.thresholds.min_links}): listing markup changed or portal unreachable?"
@@ -194,6 +204,13 @@ class RunMonitor:
             logger.exception("could not write the run summary or report under %s", self.exports_root)
             return None
         return path
+
+
+def _all_sources_unchanged(crawler: Crawler) -> bool:
+    """Every listing, feed and sitemap was answered `304 Not Modified` (`crawler.conditional`): nothing changed."""
+    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    parsed = sum(int(stats.get(f"archive/discovery/{kind}", 0)) for kind in ("listing_pages", "feeds", "sitemaps"))
+    return parsed == 0 and int(stats.get("archive/conditional/not_modified", 0)) > 0
 
 
 def _problem(check: str, field_name: str | None, value: Any, threshold: Any, message: str) -> dict[str, Any]:

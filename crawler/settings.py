@@ -151,3 +151,19 @@ SPIDER_MIDDLEWARES = {
 ARCHIVE_FRONTIER_ENABLED = True  # remember article requests until stored, so an incremental run never loses one
 ARCHIVE_FRONTIER_MAX_ATTEMPTS = 5  # runs that re-issue a pending article before it is given up (logged, counted)
 SPIDER_MIDDLEWARES = {**globals().get("SPIDER_MIDDLEWARES", {}), "crawler.frontier.FrontierMiddleware": 950}
+
+# --- Gentle polling: conditional requests for listings, feeds, sitemaps (crawler/conditional.py) ---
+ARCHIVE_CONDITIONAL_ENABLED = True  # scheduled runs send remembered ETag/Last-Modified for listings, feeds, sitemaps
+# Early in process_request (only discovery requests are touched), so last in process_response order:
+# validators are remembered only from 200s that every other middleware (soft errors, retries) let through.
+DOWNLOADER_MIDDLEWARES["crawler.conditional.ConditionalRequestsMiddleware"] = 60
+
+# --- Drift alarms: coverage against the portal's own history; pages saved as fixtures (crawler/drift.py) ---
+ARCHIVE_DRIFT_ENABLED = True  # compare each run's field coverage with the portal's earlier runs (needs the monitor)
+ARCHIVE_DRIFT_BASELINE_RUNS = 20  # baseline samples (earlier runs, small ones pooled) a run is compared with
+ARCHIVE_DRIFT_MIN_BASELINE_RUNS = 3  # fewer baseline samples than this: drift is not judged yet
+ARCHIVE_DRIFT_MIN_RECORDS = 10  # records per sample; consecutive small runs are pooled up to this
+ARCHIVE_DRIFT_MIN_DROP = 0.15  # alarm when coverage < baseline mean - max(this, ARCHIVE_DRIFT_SIGMAS x sd)
+ARCHIVE_DRIFT_SIGMAS = 3.0  # standard deviations of the baseline samples' coverage that count as normal wobble
+ARCHIVE_DRIFT_MAX_FIXTURES = 5  # pages saved as fixtures per alarm
+ARCHIVE_DRIFT_DIR = ""  # where the pages go, <dir>/<portal>/<run id>/; empty = <ARCHIVE_EXPORTS_DIR>/drift

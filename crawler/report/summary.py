@@ -3,9 +3,10 @@
 Summary keys (format 1): `portal`, `run_id`, `started_at`, `finished_at` (ISO UTC),
 `finish_reason`, `arguments`, `status` (`ok` / `unhealthy`), `problems` (list of
 {check, field, value, threshold, message}), `articles` {found, skipped_stored, fetched,
-new, revised, written, dropped: {reason: n}}, `requests` {total, errors: {type: n}},
-`coverage` {records, fields: {field: covered}} for this run and `judged_coverage` (the same
-over the records the thresholds were applied to, see `crawler.monitor`).
+new, revised, written, dropped: {reason: n}}, `requests` {total, errors: {type: n},
+not_modified (conditional requests answered 304)}, `coverage` {records, fields: {field:
+covered}} for this run and `judged_coverage` (the same over the records the thresholds were
+applied to, see `crawler.monitor`); `coverage_gaps` and `drift` (see `crawler.drift`).
 """
 
 from __future__ import annotations
@@ -91,4 +92,5 @@ def requests_block(stats: Mapping[str, Any]) -> dict[str, Any]:
                        ("archive/retry_after/gave_up", "retry_after_gave_up")):  # fmt: skip
         if stats.get(key):
             errors[label] = int(stats[key])
-    return {"total": int(stats.get("downloader/request_count", 0)), "errors": dict(sorted(errors.items()))}
+    return {"total": int(stats.get("downloader/request_count", 0)), "errors": dict(sorted(errors.items())),
+            "not_modified": int(stats.get("archive/conditional/not_modified", 0))}  # fmt: skip

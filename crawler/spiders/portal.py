@@ -9,6 +9,8 @@ object's job (`portal.article_page`).
 Request meta keys (all namespaced):
     archive_record_id: `<portal>:<article id>` of an article request.
     archive_listing_page: 1-based page number of a listing request.
+    archive_conditional: True on listing, feed and sitemap requests of scheduled runs
+        (sent with remembered validators by `crawler.conditional`; a `304` never reaches a callback).
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ class PortalSpider(scrapy.Spider):
         for path in self.portal.listing_paths:
             yield self._listing_request(self.portal.base_url + path, page=1, path=path)
         for path in self.portal.feed_paths:
-            yield scrapy.Request(self.portal.base_url + path, callback=self.parse_feed)
+            yield scrapy.Request(self.portal.base_url + path, callback=self.parse_feed, meta=self._conditional())
         for path in self.portal.sitemap_paths:
-            yield scrapy.Request(self.portal.base_url + path, callback=self.parse_sitemap)
+            yield scrapy.Request(self.portal.base_url + path, callback=self.parse_sitemap, meta=self._conditional())
 
     # --- listings ------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
@@ -133,8 +135,17 @@ class PortalSpider(scrapy.Spider):
         return [rid for e in entries if self._is_portal_url(e.url) and (rid := self.portal.record_id(e.url))]
 
     def _listing_request(self, url: str, *, page: int, path: str) -> scrapy.Request:
-        meta = {"archive_listing_page": page, "archive_listing": path}
+        meta = {"archive_listing_page": page, "archive_listing": path, **self._conditional()}
         return scrapy.Request(url, callback=self.parse_listing, meta=meta)
+
+    def _conditional(self) -> dict[str, bool]:
+        """Meta of a discovery request: conditional (`crawler.conditional`) in scheduled runs only.
+
+        A `304` ends the request before any callback, and a listing walk with it: backfills and
+        `refresh` runs must read unchanged pages, so they never send validators.
+        """
+        scheduled = not (self.arguments.since or self.arguments.until or self.refresh)
+        return {"archive_conditional": True} if scheduled else {}
 
     # --- feeds and sitemaps ----------------------------------------------------
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
@@ -151,7 +162,7 @@ class PortalSpider(scrapy.Spider):
         urls = [entry["loc"] for entry in sitemap if "loc" in entry]
         if sitemap.type == "sitemapindex":
             for url in urls:
-                yield scrapy.Request(self._on_origin(url), callback=self.parse_sitemap)
+                yield scrapy.Request(self._on_origin(url), callback=self.parse_sitemap, meta=self._conditional())
             return
         yield from self._article_requests(ListingEntry(url=url) for url in urls)
 

@@ -27,6 +27,7 @@ from crawler.warc.cdxj import write_cdxj
 from crawler.warc.digests import INDEX_NAME, PayloadIndex
 from crawler.warc.durability import GroupSync
 from crawler.warc.files import OpenWarc, cdxj_path, cut_torn_tail, lock_if_idle, today, warc_files
+from crawler.warc.not_modified import is_not_modified, not_modified_revisit
 from crawler.warc.records import WARC_VERSION, Exchange, PayloadRef, RecordBuilder, exchange_from_scrapy
 
 if TYPE_CHECKING:
@@ -141,7 +142,9 @@ class WarcArchiver:
         digest = exchange.payload_digest
         original = self._original(exchange.target_uri, digest) if exchange.body else None
         record_id = self._builder.new_record_id()
-        if original is None:
+        if is_not_modified(exchange):  # no payload: a revisit record notes the server said "unchanged"
+            main = not_modified_revisit(self._builder, exchange, record_id, request)
+        elif original is None:
             main = self._builder.response(exchange, record_id)
         else:
             main = self._builder.revisit(exchange, record_id, original)
@@ -151,9 +154,10 @@ class WarcArchiver:
         self.sync.written(request, warc)
         if original is None and self._index is not None and exchange.body:
             self._index.add(exchange.target_uri, digest, PayloadRef(record_id, exchange.date, warc.path.name, offset))
-        self._count(len(main) + len(request_record), original is not None, len(exchange.body))
+        revisit = original is not None or is_not_modified(exchange)
+        self._count(len(main) + len(request_record), revisit, len(exchange.body))
         meta = {"file": warc.path.name, "record_id": record_id, "offset": offset, "payload_digest": digest,
-                "date": exchange.date, "type": "response" if original is None else "revisit"}  # fmt: skip
+                "date": exchange.date, "type": "revisit" if revisit else "response"}  # fmt: skip
         if warc.size >= self.max_bytes:
             self._finish_current()
         return meta

@@ -37,6 +37,8 @@ class ReplicaConfig:
     """Path prefixes robots.txt disallows."""
     credits_class: str | None = None
     """Class printed on the article credit block instead of `text-muted mt-2 small` (a silent template change)."""
+    conditional: bool = False
+    """Honour conditional requests: ETag (body hash) and Last-Modified (newest article) on pages, 304 when matched."""
     faults_seed: int | None = None
     """Inject network and content faults planned from this seed (`tests.replica.faults`); None = a healthy site."""
     faults_hang_seconds: float = 4.0
@@ -58,6 +60,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
     parser.add_argument("--rate-limit", metavar="PATH=SECONDS", help="429 + Retry-After for the first request of PATH")
     parser.add_argument("--robots-disallow", metavar="PREFIX", action="append", default=[], help="robots.txt Disallow")
     parser.add_argument("--credits-class", metavar="NAME", help="rename the article credit block's class")
+    parser.add_argument("--conditional", action="store_true", help="ETag/Last-Modified on pages; 304 when they match")
     parser.add_argument("--faults", type=int, metavar="SEED", help="inject faults planned from SEED")
     parser.add_argument("--faults-hang-seconds", type=float, default=4.0, help="how long an injected hang lasts")
     parser.add_argument("--faults-log", type=Path, help="JSON Lines log of the injected faults")
@@ -78,6 +81,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
         rate_limit=rate_limit,
         robots_disallow=tuple(args.robots_disallow),
         credits_class=args.credits_class,
+        conditional=args.conditional,
         faults_seed=args.faults,
         faults_hang_seconds=args.faults_hang_seconds,
         faults_log=args.faults_log,

@@ -9,6 +9,8 @@ Each mode is one `ReplicaConfig` field and one middleware, switched on from the 
   print the credit block (`p.text-muted.mt-2.small`) with `class="NAME"`, and its labels as
   `<span class="label">Pewarta</span> AHM`, without the colon (a renamed class alone is
   still found by the parser's credit-text rule).
+* `--conditional`: ETag / Last-Modified on every page and `304 Not Modified` for a request
+  whose validators match (`tests.replica.conditional`).
 """
 
 from __future__ import annotations
@@ -18,19 +20,26 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from tests.replica.conditional import ConditionalGet
 from tests.replica.config import ReplicaConfig
 from tests.replica.render_pages import render_robots
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.replica.model import SiteData
     from tests.replica.server import Dispatch, Middleware, Reply, Request
 
 CREDITS_BLOCK = re.compile(r'<p class="text-muted mt-2 small">(?P<inner>.*?)</p>', re.S)
 CREDIT_LABEL = re.compile(r"\b(?P<label>Pewarta|Editor|Penerjemah|Fotografer|Reporter|Translator)\s*:\s*")
 
 
-def modes_for(config: ReplicaConfig) -> tuple[Middleware, ...]:
-    """The middlewares of the modes `config` switches on, outermost first."""
+def modes_for(config: ReplicaConfig, data: Callable[[], SiteData] | None = None) -> tuple[Middleware, ...]:
+    """The middlewares of the modes `config` switches on, outermost first (`data`: the site being served)."""
     chain: list[Middleware] = []
+    if config.conditional and data is not None:
+        # Outermost mode: validators are computed over the page exactly as the other modes serve it.
+        chain.append(ConditionalGet(data))
     if config.rate_limit:
         chain.append(RateLimitOnce(*config.rate_limit))
     if config.robots_disallow:

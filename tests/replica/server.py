@@ -54,6 +54,8 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     received: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
     """When the request was read (the access log's `time` is when its reply was written)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Request headers, names lower-cased (conditional requests read If-None-Match / If-Modified-Since)."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,9 @@ class Replica:
         self.config = config
         self.store = DataStore(config.data, portal=config.portal)
         # Default chain: refuse proxying, then the optional test modes of `tests.replica.modes`.
-        self.middlewares = middlewares if middlewares is not None else (refuse_proxy_requests, *modes_for(config))
+        self.middlewares = (
+            middlewares if middlewares is not None else (refuse_proxy_requests, *modes_for(config, self.data))
+        )
         self._served: tuple[SiteData, SiteData] | None = None
 
     def data(self) -> SiteData:
@@ -275,6 +279,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             host=self.headers.get("Host", ""),
             path=parts.path if parts else "",
             query=parse_qs(parts.query) if parts else {},
+            headers={name.lower(): value for name, value in self.headers.items()},
         )
 
     def _serve(self, *, with_body: bool) -> None:
