@@ -169,7 +169,7 @@ ARCHIVE_DRIFT_MAX_FIXTURES = 5  # pages saved as fixtures per alarm
 ARCHIVE_DRIFT_DIR = ""  # where the pages go, <dir>/<portal>/<run id>/; empty = <ARCHIVE_EXPORTS_DIR>/drift
 
 # --- Reporter initials resolved from the portal's own bylines: sidecar files (crawler/initials_sidecars.py) ---
-ARCHIVE_INITIALS_ENABLED = False  # also recompute the initials sidecars when a crawl closes (else: scrapy resolve-initials)
+ARCHIVE_INITIALS_ENABLED = False  # also recompute the initials sidecars when a crawl closes (else: resolve-initials)
 ARCHIVE_INITIALS_MIN_CONFIDENCE = 0.75  # share of all candidates' evidence the best full name needs to resolve initials
 ARCHIVE_INITIALS_PERIOD_DAYS = 365  # a candidate's credit this close to the initials' first..last byline counts double
 EXTENSIONS["crawler.initials_sidecars.InitialsExtension"] = 600  # after the run monitor: the archive is final
