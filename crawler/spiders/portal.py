@@ -193,7 +193,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._count("archive/parse/not_an_article/not_text")
             return
-        result = self.real_portal.article_page(response, self.real_portal).to_item()
+        result = self.real_portal.article_page(response, self.real_portal, fetched_at=_fetched_at(response)).to_item()
         if isinstance(result, NotAnArticle):
             self.logger.info("not an article (%s): %s", result.reason, response.url)
             self._count(f"archive/parse/not_an_article/{result.reason}")
@@ -235,6 +235,15 @@ class PortalSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
+
+
+def _fetched_at(response: Response) -> datetime | None:
+    """When the response was fetched: its WARC-Date when archived (a re-parse then reproduces `crawled_at`)."""
+    archived = response.meta.get("archive_warc") or {}
+    try:
+        return datetime.fromisoformat(archived["date"]) if archived.get("date") else None
+    except ValueError:
+        return None
 
 
 def _spider_class(portal: PortalDefinition) -> type[PortalSpider]:
