@@ -40,7 +40,9 @@ def redis_server(directory: Path) -> Iterator[str]:
     if binary is None:
         pytest.fail("redis-server is not installed (Debian: apt-get install redis-server)")
     port = _free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "", "--appendonly", "no"]
+    # No persistence: each test gets a fresh server in its own temporary directory.
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+            "--save", "", "--appendonly", "no"]  # fmt: skip
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for_port(port, timeout=10)
