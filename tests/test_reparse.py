@@ -170,3 +170,32 @@ def test_no_warc_input_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     empty = reparse(str(tmp_path / "empty"), "-o", str(tmp_path / "out"))
     assert empty.returncode == EXIT_CONFIG and "no *.warc.gz" in empty.stderr
+
+
+def test_verify_finds_no_difference_on_an_unchanged_parser(archive: Archive) -> None:
+    before = {p: p.read_bytes() for p in archive.exports.rglob("*") if p.is_file()}
+    process = reparse(str(archive.exports / "warc"), "-o", str(archive.exports), "--verify")
+    assert process.returncode == 0, process.stderr[-3000:]
+    summary = process.stdout.strip().splitlines()[-1]
+    assert summary == f"reparse --verify: {len(archive.crawled)} records checked, 0 differ (0 fields), 0 unmatched"
+    assert {p: p.read_bytes() for p in archive.exports.rglob("*") if p.is_file() and p.suffix == ".jsonl"} == {
+        p: data for p, data in before.items() if p.suffix == ".jsonl"
+    }, "verify wrote to the exports"
+
+
+def test_verify_names_the_record_and_field_that_differ(archive: Archive, tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    shutil.copytree(archive.exports, live)
+    target = archive.crawled[5]
+    path = next(p for p in (live / PORTAL).rglob("*.jsonl") if target["id"] in p.read_text(encoding="utf-8"))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if json.loads(line)["id"] == target["id"])
+    record = json.loads(lines[index])
+    # Same length, so the manifest's byte count still covers the line: a silent edit of the text.
+    record["title"] = record["title"][:-1] + ("x" if record["title"][-1] != "x" else "y")
+    lines[index] = json.dumps(record, ensure_ascii=False) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    process = reparse(str(live / "warc"), "-o", str(live), "--verify")
+    assert process.returncode == 1, process.stderr[-3000:]
+    assert f"{target['id']} rev {target['revision']}: title differ" in process.stdout
+    assert "1 differ (1 fields), 0 unmatched" in process.stdout

@@ -1,4 +1,4 @@
-"""`scrapy reparse <WARC files or directories> [-o EXPORTS_DIR] [--latest]`: re-parse the archive, offline.
+"""`scrapy reparse <WARC files or directories> [-o EXPORTS_DIR] [--latest | --verify]`: re-parse the archive, offline.
 
 Every archived 2xx response of an article URL goes through its portal's page object and
 the same pipelines as in a crawl (validate, dedup with revisions, JSONL), portal after
@@ -13,7 +13,9 @@ Nothing is fetched: http and https requests are answered from the archive
 (`crawler.warc.handler`), so each response runs through every downloader and spider
 middleware as in the crawl; robots.txt, deltafetch and the WARC writer are off. Each
 portal's run lock is taken first, as `scrapy crawl` does.
-Exit codes: 0 ok, 1 a run failed, 64 no WARC input, 75 a portal's lock is held.
+`--verify` writes nothing: it re-derives every stored record from its WARC record and
+reports the fields that differ (`crawler.provenance`); exit 1 when any does.
+Exit codes: 0 ok, 1 a run failed (or `--verify` found differences), 64 no WARC input, 75 a portal's lock is held.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +35,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
 from crawler.lock import LockedError, acquire
+from crawler.provenance import all_records, compare, report_lines
 from crawler.spiders.portal import PortalSpider
 from crawler.spiders.reparse import article_records, reparse_spider
 from crawler.state import state_dir
@@ -69,6 +74,12 @@ class Command(ScrapyCommand):
             "-o", "--output", metavar="EXPORTS_DIR", help="exports root to write to (default: ARCHIVE_EXPORTS_DIR)"
         )
         parser.add_argument("--latest", action="store_true", help="only the most recent archived fetch of each article")
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="write nothing: re-derive every record of the exports (-o or ARCHIVE_EXPORTS_DIR) from its WARC "
+            "record and report the fields that differ (crawler/provenance.py)",
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -78,6 +89,15 @@ class Command(ScrapyCommand):
         if opts.output:
             self.settings.set("ARCHIVE_EXPORTS_DIR", opts.output, priority="cmdline")
         self.settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
+        self._verified: Path | None = None
+        if opts.verify:
+            # Re-derived records go to a scratch root (with its own state); the real exports are only read.
+            self._verified = Path(self.settings.get("ARCHIVE_EXPORTS_DIR"))
+            scratch = Path(tempfile.mkdtemp(prefix="reparse-verify-"))
+            self.settings.setdict(
+                {"ARCHIVE_EXPORTS_DIR": str(scratch), "ARCHIVE_STATE_DIR": "", "ARCHIVE_MONITOR_ENABLED": False},
+                priority="cmdline",
+            )
         missing = [arg for arg in args if not Path(arg).exists()]
         if missing:
             self._refuse(f"no such file or directory: {', '.join(missing)}")
@@ -101,6 +121,18 @@ class Command(ScrapyCommand):
             for lock in locks:
                 lock.release()
         if self.crawler_process.bootstrap_failed:
+            self.exitcode = EXIT_FAILURE
+        elif self._verified is not None:
+            self._report_verification(self._verified, Path(self.settings.get("ARCHIVE_EXPORTS_DIR")))
+
+    def _report_verification(self, stored: Path, scratch: Path) -> None:
+        try:
+            result = compare(all_records(stored), all_records(scratch))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        for line in report_lines(result):
+            sys.stdout.write(line + "\n")
+        if not result.ok:
             self.exitcode = EXIT_FAILURE
 
     def _run_in_turn(self, plan: dict[str, list[ArchivedRecord]]) -> None:
