@@ -118,10 +118,10 @@ class FrontierMiddleware:
         self._inc("reissued", len(due))
         spider: Any = self.crawler.spider
         for record_id, path in due:
-            # dont_filter: a persistent (scrapy-redis) dupefilter remembers the failed attempt's fingerprint.
+            # Filtered like any request: the dupefilter is new for each run (scrapy-redis's too, when a run
+            # starts), so it only drops the same article listed again in this run or re-issued by another worker.
             meta = {"archive_record_id": record_id, "archive_frontier": True}
-            url = spider.portal.base_url + path
-            yield Request(url, callback=spider.parse_article, meta=meta, priority=1, dont_filter=True)
+            yield Request(spider.portal.base_url + path, callback=spider.parse_article, meta=meta, priority=1)
         async for item_or_request in start:
             yield item_or_request
 
