@@ -104,6 +104,7 @@ def test_first_bad_run_raises_the_alarm_naming_the_field(history: History, alarm
     lines = [line for line in result.stderr_lines if "UNHEALTHY" in line and "field editors" in line]
     lines = [line for line in lines if "baseline" in line]
     assert lines and alarm["fixtures"]["dir"] in lines[0] and Path(alarm["fixtures"]["files"][0]).name in lines[0]
+    print(f"drift alarm: {lines[0]}")  # noqa: T201
 
 
 def test_offending_pages_are_saved_as_unreviewed_fixtures(history: History, alarm: dict[str, Any]) -> None:
