@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import NotConfigured
@@ -112,7 +113,11 @@ def describe(summary: dict[str, Any]) -> str:
 
 
 class InitialsExtension:
-    """Recompute the spider's portal sidecars when a crawl closes (off by default: the command does it on demand).
+    """Recompute the sidecars of the portals a crawl exported to when it closes (off by default).
+
+    Those are the spider's own portal and the `portal` of every record the crawl scraped
+    (a generic-spider run names its site's portal in its records). The command does the
+    same on demand, for any portal.
 
     Settings: ARCHIVE_INITIALS_ENABLED, ARCHIVE_INITIALS_MIN_CONFIDENCE, ARCHIVE_INITIALS_PERIOD_DAYS,
     ARCHIVE_EXPORTS_DIR. Stats: archive/initials/resolved, archive/initials/ambiguous, archive/initials/unknown.
@@ -122,28 +127,36 @@ class InitialsExtension:
         self.crawler = crawler
         self.root = Path(crawler.settings["ARCHIVE_EXPORTS_DIR"])
         self.options = _options(crawler.settings)
+        self.portals: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("ARCHIVE_INITIALS_ENABLED"):
             raise NotConfigured("ARCHIVE_INITIALS_ENABLED is off")
         extension = cls(crawler)
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
+    def item_scraped(self, item: Any) -> None:
+        portal = ItemAdapter(item).get("portal")
+        if isinstance(portal, str):
+            self.portals.add(portal)
+
     def spider_closed(self, spider: Spider) -> None:
         # The pipelines have closed their files by now; the archive is read up to the manifests.
-        try:
-            directory = portal_dir(self.root, spider.name)
-        except ValueError:
-            return
-        if not directory.is_dir():
-            return
-        summary = resolve_portal(self.root, spider.name, **self.options)
-        logger.info("initials: %s", describe(summary))
-        if self.crawler.stats is not None:
-            for outcome in ("resolved", "ambiguous", "unknown"):
-                self.crawler.stats.set_value(f"archive/initials/{outcome}", summary[f"initials_{outcome}"])
+        for portal in sorted(self.portals | {spider.name}):
+            try:
+                directory = portal_dir(self.root, portal)
+            except ValueError:
+                continue
+            if not any(directory.glob("manifest*.json")):
+                continue
+            summary = resolve_portal(self.root, portal, **self.options)
+            logger.info("initials: %s", describe(summary))
+            if self.crawler.stats is not None:
+                for outcome in ("resolved", "ambiguous", "unknown"):
+                    self.crawler.stats.inc_value(f"archive/initials/{outcome}", summary[f"initials_{outcome}"])
 
 
 class ResolveInitialsCommand(ScrapyCommand):
