@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -106,17 +107,23 @@ def samples(runs: Iterable[Mapping[str, Any]], min_records: int, limit: int) -> 
 
 
 def judge(
-    this_run: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]], rule: DriftRule
+    this_run: Mapping[str, Any], earlier: Iterable[Mapping[str, Any]], rule: DriftRule
 ) -> tuple[Sample, list[Alarm], int]:
-    """(current sample, alarms, baseline sample count) for `this_run` after `earlier` runs (newest first)."""
+    """(current sample, alarms, baseline sample count) for `this_run` after `earlier` runs (newest first).
+
+    `earlier` is read lazily and only as far as the current sample and the baseline need.
+    """
     current = Sample()
     current.add(this_run)
-    position = 0
-    while current.records < rule.min_records and position < len(earlier):
-        if earlier[position].get("coverage", {}).get("records"):
-            current.add(earlier[position])
-        position += 1
-    clean = [run for run in earlier[position:] if not run.get("drift", {}).get("alarms")]
+    runs = iter(earlier)
+    following: list[Mapping[str, Any]] = []
+    for run in runs:
+        if current.records >= rule.min_records:
+            following = [run]
+            break
+        if run.get("coverage", {}).get("records"):
+            current.add(run)
+    clean = (run for run in chain(following, runs) if not run.get("drift", {}).get("alarms"))
     baseline = samples(clean, rule.min_records, rule.baseline_runs)
     if current.records < rule.min_records or len(baseline) < rule.min_baseline_runs:
         return current, [], len(baseline)
@@ -174,24 +181,26 @@ class DriftWatch:
         """Judge the run; adds `coverage_gaps` and `drift` to `summary` and returns its drift problems."""
         portal = summary["portal"]
         summary["coverage_gaps"] = {name: pages for name, pages in self.gaps.items() if pages}
-        runs = history.summaries(self.exports_root, newest_first=True)
-        earlier = [run for run in runs if run.get("portal") == portal]
         if not summary["coverage"]["records"]:
             summary["drift"] = {"judged": False, "baseline_samples": 0, "alarms": []}
             return []
-        current, alarms, baseline_count = judge(summary, earlier, self.rule)
+        current, alarms, baseline_count = judge(summary, self._earlier(portal), self.rule)
         judged = current.records >= self.rule.min_records and baseline_count >= self.rule.min_baseline_runs
         if not judged:
             logger.info("%s: drift not judged (%d records, %d samples)", portal, current.records, baseline_count)
-        found = self._fixtures(spider, summary["run_id"], alarms, current, earlier)
+        previous = next((run for run in self._earlier(portal) if run.get("drift", {}).get("judged")), None)
+        found = self._fixtures(spider, summary["run_id"], alarms, current, previous)
         summary["drift"] = {"judged": judged, "baseline_samples": baseline_count,
                             "alarms": [_alarm_json(a, found[a.field]) for a in alarms]}  # fmt: skip
         return [_problem(portal, alarm, found[alarm.field]) for alarm in alarms]
 
+    def _earlier(self, portal: str) -> Iterator[Mapping[str, Any]]:
+        """The portal's earlier run summaries, newest first, read lazily (a long history is never loaded whole)."""
+        return (run for run in history.summaries(self.exports_root, newest_first=True) if run.get("portal") == portal)
+
     def _fixtures(self, spider: Spider, run_id: str, alarms: list[Alarm], current: Sample,
-                  earlier: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:  # fmt: skip
+                  previous: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:  # fmt: skip
         """Per alarmed field: {"dir", "files", "from_run"}, new files, or those of the episode's first run."""
-        previous = next((run for run in earlier if run.get("drift", {}).get("judged")), None)
         ongoing = {a["field"]: a for a in (previous or {}).get("drift", {}).get("alarms", [])}
         found: dict[str, dict[str, Any]] = {}
         pages: dict[str, FixturePage] = {}

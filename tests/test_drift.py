@@ -3,8 +3,9 @@
 The replica serves a copy of the Kalimantan Timur data file. Three healthy runs build the
 portal's history (the first crawl, then two runs after ten new articles each); then the
 replica restarts in `--credits-class` mode (the credit block renamed, labels without colons:
-`tests/replica/modes.py`) and ten more articles are published. That run must raise the drift
-alarm naming `editors`, save the offending pages as fixtures, and those fixtures, once their
+`tests/replica/modes.py`) and ten more articles are published, twice. The first such run must
+raise the drift alarm naming `editors` and save the offending pages as fixtures (the second
+keeps alarming and names the same fixtures); those fixtures, once their
 expected JSON is written from the replica data (`tests.replica.expected`), must make the
 parser fixture tests fail on the drifted field and pass on the others.
 """
@@ -36,7 +37,7 @@ from tests.replica.modes import CREDIT_LABEL
 PORTAL = "antara_kaltim"
 TEMPLATE_ID = 29875  # a current-template article with reporter and editor, copied for the new ones
 HEALTHY_BATCHES = (991000, 992000)
-DRIFT_BATCH = 993000
+DRIFT_BATCHES = (993000, 994000)
 
 
 class History:
@@ -75,26 +76,27 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     for first_id in HEALTHY_BATCHES:
         runs.publish(first_id)
         runs.crawl()
-    runs.publish(DRIFT_BATCH)
-    runs.crawl("--credits-class", "article-credits")
+    for first_id in DRIFT_BATCHES:
+        runs.publish(first_id)
+        runs.crawl("--credits-class", "article-credits")
     return runs
 
 
 @pytest.fixture(scope="module")
 def alarm(history: History) -> dict[str, Any]:
-    _, summary = history.runs[-1]
+    _, summary = history.runs[3]
     return next(a for a in summary["drift"]["alarms"] if a["field"] == "editors")
 
 
 def test_healthy_history_raises_no_alarm(history: History) -> None:
-    for result, summary in history.runs[:-1]:
+    for result, summary in history.runs[:3]:
         assert result.process.returncode == 0, result.process.stderr[-3000:]
         assert summary["status"] == "ok" and summary["drift"]["alarms"] == []
-    assert [s["coverage"]["records"] for _, s in history.runs] == [32, 10, 10, 10]
+    assert [s["coverage"]["records"] for _, s in history.runs] == [32, 10, 10, 10, 10]
 
 
 def test_first_bad_run_raises_the_alarm_naming_the_field(history: History, alarm: dict[str, Any]) -> None:
-    result, summary = history.runs[-1]
+    result, summary = history.runs[3]
     assert result.process.returncode == EXIT_UNHEALTHY, result.process.stderr[-3000:]
     assert summary["drift"]["judged"] and summary["drift"]["baseline_samples"] == 3
     assert alarm["share"] == 0.0 and alarm["records"] == 10 and alarm["baseline_mean"] > 0.9
@@ -108,7 +110,7 @@ def test_first_bad_run_raises_the_alarm_naming_the_field(history: History, alarm
 
 
 def test_offending_pages_are_saved_as_unreviewed_fixtures(history: History, alarm: dict[str, Any]) -> None:
-    _, summary = history.runs[-1]
+    _, summary = history.runs[3]
     directory = Path(alarm["fixtures"]["dir"])
     assert directory == history.exports / "drift" / PORTAL / summary["run_id"]
     files = [Path(f) for f in alarm["fixtures"]["files"]]
@@ -123,6 +125,16 @@ def test_offending_pages_are_saved_as_unreviewed_fixtures(history: History, alar
         assert "UNREVIEWED" in output.pop("_unreviewed")
         assert list(output) == sorted(output) and set(output) == set(RECORD_FIELDS)
         assert output["editors"] == [] and output["url"] == meta["url"]
+
+
+def test_the_alarm_stays_on_and_names_the_first_runs_fixtures(history: History, alarm: dict[str, Any]) -> None:
+    """The drift is not fixed on the next run: still unhealthy, compared with the clean runs, no new files."""
+    result, summary = history.runs[4]
+    assert result.process.returncode == EXIT_UNHEALTHY
+    again = next(a for a in summary["drift"]["alarms"] if a["field"] == "editors")
+    assert again["baseline_samples"] == 3 and again["fixtures"] == alarm["fixtures"]
+    assert again["fixtures"]["from_run"] == history.runs[3][1]["run_id"]
+    assert sorted(p.name for p in (history.exports / "drift" / PORTAL).iterdir()) == [history.runs[3][1]["run_id"]]
 
 
 def test_saved_fixtures_reproduce_the_failure_once_reviewed(
