@@ -297,6 +297,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             logger.info("client went away before the reply to %s", self.path)
 
     def _send(self, request: Request, reply: Reply, *, with_body: bool) -> None:
+        # Logged before the reply leaves: a client that reads the log right after its response
+        # must find the request there.
+        self.server.access_log.write(request, reply.status, len(reply.body), self.headers.get("User-Agent", ""))
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(reply.declared_length or len(reply.body)))
@@ -307,7 +310,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         if reply.declared_length is not None:
             self.close_connection = True
-        self.server.access_log.write(request, reply.status, len(reply.body), self.headers.get("User-Agent", ""))
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's signature)
         logger.debug("%s " + format, self.address_string(), *args)
