@@ -7,15 +7,18 @@ and the portal definition, and returns either an `ArticleItem` or an explicit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
     from crawler.items import ArticleItem
     from crawler.portals import PortalDefinition
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,39 @@ class ArticlePageFactory(Protocol):
         fetched_at: datetime | None = None,
         strict: bool = False,
     ) -> ArticlePage: ...
+
+
+class ArticlePageBase:
+    """What every article page object shares: its inputs, and fields read in isolation.
+
+    A field read through `_field` that raises becomes a `<field>: <error>` warning and its
+    default, so one broken selector never loses the article; `strict=True` (fixture tests)
+    re-raises instead.
+    """
+
+    INITIAL_WARNINGS: ClassVar[tuple[str, ...]] = ()
+    """Warnings every record of this page object carries (e.g. that its text is a heuristic extraction)."""
+
+    def __init__(
+        self,
+        response: TextResponse,
+        portal: PortalDefinition,
+        *,
+        fetched_at: datetime | None = None,
+        strict: bool = False,
+    ) -> None:
+        self.response = response
+        self.portal = portal
+        self.fetched_at = fetched_at or datetime.now(UTC)
+        self.strict = strict
+        self.warnings: list[str] = list(self.INITIAL_WARNINGS)
+
+    def _field(self, name: str, read: Callable[[], T], default: T) -> T:
+        """`read()`, or `default` plus a warning when it raises (re-raised in strict mode)."""
+        try:
+            return read()
+        except Exception as exc:
+            if self.strict:
+                raise
+            self.warnings.append(f"{name}: {type(exc).__name__}: {exc}")
+            return default

@@ -9,10 +9,9 @@ unless `strict=True` (fixture tests), where it raises.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -22,39 +21,22 @@ from crawler.extract import credits as credit_lines
 from crawler.extract.select import css, head_link, page_root
 from crawler.extract.text import content_hash, inline_text
 from crawler.items import ArticleItem, Image, parser_version
-from crawler.pages import NotAnArticle
+from crawler.pages import ArticlePageBase, NotAnArticle
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
 from crawler.portals.antara.layouts.base import BodyParts, detect
 
 if TYPE_CHECKING:
-    from scrapy.http import TextResponse
-
-    from crawler.portals import PortalDefinition
+    pass
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 NON_ARTICLE_PATHS = {"foto": "photo_page", "video": "video_page", "infografis": "infographic_page"}
 """First path segment of other content kinds on the same hosts -> not-an-article reason."""
 SOFT_404_MARKERS = ("halaman tidak ditemukan", "page not found", "404 not found")
 
 
-class AntaraArticlePage:
+class AntaraArticlePage(ArticlePageBase):
     """Detects the template era and builds the record from the matching layout."""
-
-    def __init__(
-        self,
-        response: TextResponse,
-        portal: PortalDefinition,
-        *,
-        fetched_at: datetime | None = None,
-        strict: bool = False,
-    ) -> None:
-        self.response = response
-        self.portal = portal
-        self.fetched_at = fetched_at or datetime.now(UTC)
-        self.strict = strict
-        self.warnings: list[str] = []
 
     def to_item(self) -> ArticleItem | NotAnArticle:
         refusal = self._refusal()
@@ -180,13 +162,3 @@ class AntaraArticlePage:
         """The page's own `<html lang>` (English pages on a portal family), else the portal's language."""
         code = (root_language or "").strip().lower().split("-")[0]
         return code if code.isalpha() and 2 <= len(code) <= 3 else self.portal.language
-
-    def _field(self, name: str, read: Callable[[], T], default: T) -> T:
-        """`read()`, or `default` plus a warning when it raises (re-raised in strict mode)."""
-        try:
-            return read()
-        except Exception as exc:
-            if self.strict:
-                raise
-            self.warnings.append(f"{name}: {type(exc).__name__}: {exc}")
-            return default

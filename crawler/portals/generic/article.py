@@ -14,28 +14,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.extract import credits as credit_lines
 from crawler.extract.select import css, page_root
 from crawler.extract.text import content_hash, inline_text, normalise
 from crawler.items import ArticleItem, Image, parser_version
-from crawler.pages import NotAnArticle
+from crawler.pages import ArticlePageBase, NotAnArticle
 from crawler.portals.generic.body import BodyExtractor, GenericBody
 from crawler.portals.generic.metadata import PageMetadata
 
 if TYPE_CHECKING:
     from lxml import etree
-    from scrapy.http import TextResponse
 
-    from crawler.portals import PortalDefinition
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 LAYOUT = "generic"
 HEURISTIC_WARNING = "body: heuristic main-text extraction (trafilatura)"
@@ -45,22 +41,10 @@ MIN_UNSTRUCTURED_WORDS = 12
 TITLE_SUFFIX = re.compile(r"^(?P<head>.+?)\s+[-|\u2013\u2014]\s+(?P<tail>[^-|\u2013\u2014]+?)\s*$")
 
 
-class GenericArticlePage:
+class GenericArticlePage(ArticlePageBase):
     """One page of a generic portal; `to_item()` gives the record or the reason it is none."""
 
-    def __init__(
-        self,
-        response: TextResponse,
-        portal: PortalDefinition,
-        *,
-        fetched_at: datetime | None = None,
-        strict: bool = False,
-    ) -> None:
-        self.response = response
-        self.portal = portal
-        self.fetched_at = fetched_at or datetime.now(UTC)
-        self.strict = strict
-        self.warnings: list[str] = [HEURISTIC_WARNING]
+    INITIAL_WARNINGS = (HEURISTIC_WARNING,)
 
     @cached_property
     def root(self) -> etree._Element:
@@ -212,16 +196,6 @@ class GenericArticlePage:
         if match and match.group("tail").lower() in {name.lower() for name in names if name}:
             return match.group("head")
         return title
-
-    def _field(self, name: str, read: Callable[[], T], default: T) -> T:
-        """`read()`, or `default` plus a warning when it raises (re-raised in strict mode)."""
-        try:
-            return read()
-        except Exception as exc:
-            if self.strict:
-                raise
-            self.warnings.append(f"{name}: {type(exc).__name__}: {exc}")
-            return default
 
 
 def _same_host(a: str, b: str) -> bool:
