@@ -12,8 +12,9 @@ records of every manifest, each read up to its byte count (`read_archive`); a wo
 has no dots, so a file name tells whose manifest lists it (`worker_of`).
 
 The manifest is replaced atomically (temporary file, fsync, rename, fsync of the directory)
-after every durable append, so a consumer that reads a partition up to the manifest's byte
-count reads only complete, checked records. Shared by the writer and `scrapy verify`.
+after every group commit of durable appends (`crawler.groupcommit`), so a consumer that reads
+a partition up to the manifest's byte count reads only complete, checked records.
+Shared by the writer and `scrapy verify`.
 """
 
 from __future__ import annotations
@@ -110,19 +111,33 @@ class Manifest:
 
     def save(self, directory: Path) -> None:
         """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
+        replace_manifest(directory, self.worker, self.render())
+
+    def render(self) -> bytes:
+        """The manifest file's bytes (cheap; `replace_manifest` does the slow, durable part)."""
         doc = {"format": MANIFEST_FORMAT, "portal": self.portal, "state_id": self.state_id,
                **({"worker": self.worker} if self.worker else {}),
                "partitions": {name: asdict(entry) for name, entry in sorted(self.partitions.items())}}  # fmt: skip
-        name = manifest_name(self.worker)
-        tmp = directory / f".{name}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, directory / name)
-        fsync_dir(directory)
+        return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def replace_manifest(directory: Path, worker: str | None, data: bytes) -> None:
+    """Write a rendered manifest atomically (temporary file, fsync, rename, fsync of the directory).
+
+    Safe to run in a worker thread: it touches only the file system.
+    """
+    name = manifest_name(worker)
+    tmp = directory / f".{name}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, directory / name)
+    fsync_dir(directory)
 
 
 def read_archive(directory: Path) -> Iterator[dict[str, Any]]:

@@ -14,8 +14,11 @@ writes the same files. On open it repairs what a killed run may have left:
   a duplicate written in the window between write and claim: it is cut out of the file
   (`crawler.exporttail`), so the archive keeps the first committed copy only.
 
-Each append is one `write` of one complete line on an O_APPEND descriptor, then `fsync`;
-`retract` cuts the last append off again (its dedup claim was lost to another worker).
+Each record is one `write` of one complete line on an O_APPEND descriptor, made at once;
+`cut` then closes a group of them, whose descriptors are fsynced together (group commit,
+driven by `crawler.groupcommit`) before the group is committed to the dedup state and
+counted in the manifest (`stage`). `drop` cuts unpublished lines out again (their dedup
+claims were lost to another worker).
 """
 
 from __future__ import annotations
@@ -47,7 +50,6 @@ from crawler.lock import acquire
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class Replayed:
     new: int
@@ -76,9 +78,20 @@ class Recovery:
 class _Open:
     fd: int
     entry: PartitionEntry
+    """Everything written so far (`sha256` field filled in by `cut`)."""
     sha256: Any  # hashlib object, fed with every byte of the file
-    undo: tuple[PartitionEntry, Any] | None = None
-    """Entry and digest before the last append, for `retract`."""
+    dirty: bool = False
+    """Written since the last `cut`."""
+
+
+@dataclass
+class Cut:
+    """The state of every partition written since the previous cut: what one group commit makes durable."""
+
+    entries: dict[str, PartitionEntry]
+    """Manifest entries covering every line written before the cut, per partition written to."""
+    fds: list[int]
+    """Duplicates of those partitions' descriptors, to fsync (off the reactor thread) and close."""
 
 
 class PortalWriter:
@@ -91,6 +104,8 @@ class PortalWriter:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.manifest = Manifest.load(self.directory, worker) or Manifest(portal, state_id, worker=worker)
         self._open: dict[str, _Open] = {}
+        self.failed: BaseException | None = None
+        """Set when a group commit failed: nothing more is written or published this run (see `crawler.groupcommit`)."""
 
     # --- recovery -----------------------------------------------------------------------------------------
     def recover(self, replay: Replay) -> Recovery:
@@ -141,35 +156,68 @@ class PortalWriter:
             report.dropped += drop_lines(path, start, keep)
 
     # --- appends --------------------------------------------------------------------------------------------
-    def append(self, partition: str, line: bytes) -> None:
-        """Write one complete line durably (write + fsync); the manifest follows in `publish`."""
+    def write(self, partition: str, line: bytes) -> int:
+        """Write one complete line in one `write` (no fsync: a later `cut` covers it); return its offset."""
+        if self.failed is not None:
+            raise OSError(f"{self.portal}: writer stopped after a failed commit: {self.failed}")
         handle = self._handle(partition)
         before = handle.entry.bytes
-        handle.undo = (PartitionEntry(**vars(handle.entry)), handle.sha256.copy())
         try:
             written = os.write(handle.fd, line)
             while written < len(line):  # only on a full disk or a signal; never leave a partial line behind
                 written += os.write(handle.fd, line[written:])
-            os.fsync(handle.fd)
         except OSError:
             os.ftruncate(handle.fd, before)
             raise
         handle.sha256.update(line)
         handle.entry.records += 1
         handle.entry.bytes = before + len(line)
-        handle.entry.sha256 = handle.sha256.hexdigest()
-        handle.entry.updated_at = _now()
-        self.manifest.partitions[partition] = handle.entry
+        handle.dirty = True
+        return before
 
-    def retract(self, partition: str) -> None:
-        """Cut the last (not yet published) append of `partition` off again, durably."""
+    def cut(self) -> Cut:
+        """Close the current group: manifest entries for what was written so far, and descriptors to fsync."""
+        entries, fds = {}, []
+        for name, handle in self._open.items():
+            if handle.dirty:
+                handle.dirty = False
+                entries[name] = PartitionEntry(
+                    handle.entry.records, handle.entry.bytes, handle.sha256.hexdigest(), _now()
+                )
+                fds.append(os.dup(handle.fd))  # a dup stays valid if the writer is closed meanwhile
+        return Cut(entries, fds)
+
+    def append(self, partition: str, line: bytes) -> None:
+        """`write` and fsync at once, counted in the manifest by the next `publish` (tests, tools)."""
+        self.write(partition, line)
+        cut = self.cut()
+        sync(cut.fds)
+        self.manifest.partitions.update(cut.entries)
+
+    def drop(self, partition: str, offsets: set[int], cut: Cut) -> int:
+        """Cut the unpublished lines starting at `offsets` out of `partition` (their dedup claims were lost).
+
+        Crash-safe (`crawler.exporttail`); `cut`'s entry for the partition is corrected.
+        Returns the bytes removed, by which any later line of the partition moved back.
+        """
+        path = self.directory / partition
+        published = self.manifest.partitions.get(partition)
+        start = published.bytes if published is not None else 0
+        spans = list(iter_lines(path, start))
+        removed = sum(len(line) + 1 for offset, line in spans if offset in offsets)
+        drop_lines(path, start, [offset not in offsets for offset, _ in spans])
         handle = self._open[partition]
-        assert handle.undo is not None, "retract without an append"
-        handle.entry, handle.sha256 = handle.undo
-        handle.undo = None
-        os.ftruncate(handle.fd, handle.entry.bytes)
-        os.fsync(handle.fd)
-        self.manifest.partitions[partition] = handle.entry
+        handle.sha256, handle.entry.records = _digest(path)
+        handle.entry.bytes = path.stat().st_size
+        entry = cut.entries[partition]
+        sha256, records = _digest(path, entry.bytes - removed)
+        cut.entries[partition] = PartitionEntry(records, entry.bytes - removed, sha256.hexdigest(), _now())
+        return removed
+
+    def stage(self, cut: Cut) -> bytes:
+        """Count `cut`'s lines in the manifest (call once they are durable and committed); the bytes to write."""
+        self.manifest.partitions.update(cut.entries)
+        return self.manifest.render()
 
     def publish(self) -> None:
         self.manifest.save(self.directory)
@@ -190,7 +238,8 @@ class PortalWriter:
             fsync_dir(self.directory)
         sha256, records = _digest(path)
         entry = PartitionEntry(records, os.fstat(fd).st_size, sha256.hexdigest(), _now())
-        self._open[partition] = _Open(fd, entry, sha256)
+        # A new file is listed in the manifest by the next commit, even if its first write fails.
+        self._open[partition] = _Open(fd, entry, sha256, dirty=created)
         return self._open[partition]
 
     def close(self) -> None:
@@ -200,13 +249,26 @@ class PortalWriter:
         self._lock.release()
 
 
-def _digest(path: Path) -> tuple[Any, int]:
+def _digest(path: Path, size: int | None = None) -> tuple[Any, int]:
+    """sha256 object and line count of the file's first `size` bytes (all of it by default)."""
     sha256, records = hashlib.sha256(), 0
+    left = path.stat().st_size if size is None else size
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        while left > 0 and (block := handle.read(min(left, 1 << 20))):
             sha256.update(block)
             records += block.count(b"\n")
+            left -= len(block)
     return sha256, records
+
+
+def sync(fds: list[int]) -> None:
+    """fsync and close descriptors (from `Cut.fds`); runs in a worker thread during a crawl."""
+    try:
+        for fd in fds:
+            os.fsync(fd)
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def _entry_of(path: Path) -> PartitionEntry:

@@ -9,8 +9,8 @@ stored, the page turns out not to be an article (or outside the run's range), or
 ARCHIVE_FRONTIER_MAX_ATTEMPTS runs have tried it.
 
 Entries are rows of a small SQLite file per state directory (WAL; a committed insert
-survives the process being killed), written when the request is yielded, before it is
-downloaded. "Stored" is read from the dedup state, which only holds durably written
+survives the process being killed), written before the requests of a page are scheduled,
+one transaction per page. "Stored" is read from the dedup state, which only holds durably written
 records, so the frontier never forgets an article that is not in the files.
 """
 
@@ -54,9 +54,20 @@ class Frontier:
         self._db.executescript(_SCHEMA)
 
     def add(self, record_id: str, path: str) -> None:
-        self._db.execute(
-            "INSERT OR IGNORE INTO pending (portal, id, url) VALUES (?, ?, ?)", (self.portal, record_id, path)
-        )
+        self.add_many([(record_id, path)])
+
+    def add_many(self, entries: list[tuple[str, str]]) -> None:
+        """Remember (id, path) entries, in one transaction: one fsync per listing page, not one per article."""
+        if not entries:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR IGNORE INTO pending (portal, id, url) VALUES (?, ?, ?)",
+                                 [(self.portal, record_id, path) for record_id, path in entries])  # fmt: skip
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def resolve(self, record_id: str) -> None:
         self._db.execute("DELETE FROM pending WHERE portal = ? AND id = ?", (self.portal, record_id))
@@ -127,13 +138,11 @@ class FrontierMiddleware:
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
         answered = response.meta.get("archive_record_id")
-        stored_later = False
-        for output in result:
-            if isinstance(output, Request):
-                self._remember(output)
-            elif isinstance(output, ArticleItem):
-                stored_later = True  # resolved once durably stored (read from the dedup state next run)
-            yield output
+        outputs = list(result)  # remembered before any of them is scheduled, in one transaction
+        self._remember([output for output in outputs if isinstance(output, Request)])
+        # An article item is resolved once durably stored (read from the dedup state next run).
+        stored_later = any(isinstance(output, ArticleItem) for output in outputs)
+        yield from outputs
         if answered and not stored_later and not response.meta.get("archive_unresolved"):
             # Answered for good: not an article (photo page, listing...), or outside the run's range.
             self.frontier.resolve(answered)
@@ -143,14 +152,16 @@ class FrontierMiddleware:
         for output in self.process_spider_output(response, [item async for item in result]):
             yield output
 
-    def _remember(self, request: Request) -> None:
-        record_id = request.meta.get("archive_record_id")
-        if not record_id or request.meta.get("archive_frontier"):
-            return
-        if not shared_state(self.crawler).is_stored(record_id):
-            # Kept without its origin: a later run may crawl another base_url (mirror, replica).
-            parts = urlsplit(request.url)
-            self.frontier.add(record_id, parts.path + (f"?{parts.query}" if parts.query else ""))
+    def _remember(self, requests: list[Request]) -> None:
+        state = shared_state(self.crawler)
+        entries = []
+        for request in requests:
+            record_id = request.meta.get("archive_record_id")
+            if record_id and not request.meta.get("archive_frontier") and not state.is_stored(record_id):
+                # Kept without its origin: a later run may crawl another base_url (mirror, replica).
+                parts = urlsplit(request.url)
+                entries.append((record_id, parts.path + (f"?{parts.query}" if parts.query else "")))
+        self.frontier.add_many(entries)
 
     def _inc(self, event: str, count: int = 1) -> None:
         if count and self.crawler.stats is not None:

@@ -173,3 +173,7 @@ ARCHIVE_INITIALS_ENABLED = False  # also recompute the initials sidecars when a 
 ARCHIVE_INITIALS_MIN_CONFIDENCE = 0.75  # share of all candidates' evidence the best full name needs to resolve initials
 ARCHIVE_INITIALS_PERIOD_DAYS = 365  # a candidate's credit this close to the initials' first..last byline counts double
 EXTENSIONS["crawler.initials_sidecars.InitialsExtension"] = 600  # after the run monitor: the archive is final
+
+# --- JSONL group commit: one fsync, state transaction and manifest per small batch (crawler/groupcommit.py) ---
+ARCHIVE_JSONL_COMMIT_MAX_RECORDS = 100  # a batch of written records is committed once it holds this many
+ARCHIVE_JSONL_COMMIT_MAX_SECONDS = 0.05  # ...or this long after its first record (each item waits for its batch)

@@ -9,17 +9,21 @@ see below). The three steps are split across two pipelines:
    or keep with `revision`, `previous_hash` and `near_duplicate_of` set. It records the
    decision in the crawler's `Ledger` as a claim (so a second copy of the same id arriving
    before the first is committed is still recognised) and writes nothing.
-2. `JsonLinesPipeline` *writes*: one line, fsync; then `Ledger.commit` marks the article
-   stored in the state; then the manifest is replaced.
-3. If the process dies between the fsync and the commit, the next run's writer finds the
-   line beyond the manifest's byte count and replays it into the state (`Ledger.replay`,
-   idempotent), before any request is made.
+2. `JsonLinesPipeline` *writes*: one line at once; the lines of a small group are fsynced
+   together, then `Ledger.commit_batch` marks the group stored in the state (one
+   transaction), then the manifest is replaced (`crawler.groupcommit`). Until then the
+   claims stay in the ledger, so dedup sees those records as in flight: a copy arriving
+   meanwhile is dropped, a revision follows the claimed one, a syndicated copy links to it.
+3. If the process dies between the write and the commit, the next run's writer finds the
+   lines beyond the manifest's byte count and replays them into the state (`Ledger.replay`,
+   idempotent), before any request is made. (A line still unsynced at a power cut may be
+   gone, but it was never marked stored either: its article is fetched again.)
 
 Distributed mode (several workers, one Redis state, `crawler.state.ClaimingState`) adds one
 rule, for the window between one worker's write and its commit: the commit is an atomic
 claim of (id, revision), and the first worker to claim a version owns it. A worker whose
 claim loses (another worker wrote and claimed the same version meanwhile) cuts its own
-line off again before publishing it (`PortalWriter.retract`); a worker killed inside the
+line off again before publishing it (`PortalWriter.drop`); a worker killed inside the
 window leaves the line beyond its manifest's count, so no reader sees it, and its next
 start replays the line as a claim and cuts it out if it lost. Claiming only after the
 fsync keeps the first rule: a claimed version is always on some worker's disk.
@@ -29,7 +33,7 @@ Neither pipeline knows a portal: the record's `portal` field only names its dire
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -87,23 +91,52 @@ class Ledger:
         """Forget a claim whose write failed: the article stays unstored and is fetched again."""
         self.claims.pop(record_id, None)
 
-    def commit(self, record: Mapping[str, Any]) -> bool:
-        """Mark a durably written record stored. Call only after its line is fsynced.
+    def first_with_hash(self, content_hash: str) -> str | None:
+        """`DedupState.first_with_hash`, counting records in flight (claimed, not yet committed) after stored ones."""
+        found = self.state.first_with_hash(content_hash)
+        if found is None:
+            found = next((rid for rid, claim in self.claims.items() if claim.content_hash == content_hash), None)
+        return found
 
-        False: another writer (distributed mode) committed this version first; take the line back.
+    def nearest(self, signature: bytes, *, exclude: str) -> str | None:
+        """`DedupState.nearest`, counting records in flight after stored ones (as if committed one by one)."""
+        found = self.state.nearest(signature, exclude=exclude)
+        if found is None and self.fingerprinter is not None:
+            threshold = self.fingerprinter.params.threshold
+            for record_id, claim in self.claims.items():
+                if record_id != exclude and claim.signature is not None and \
+                        self.fingerprinter.similarity(signature, claim.signature) >= threshold:  # fmt: skip
+                    return record_id
+        return found
+
+    def commit(self, record: Mapping[str, Any]) -> bool:
+        """`commit_batch` of one record."""
+        return self.commit_batch([record])[0]
+
+    def commit_batch(self, records: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """Mark durably written records stored, in one state transaction. Call only after their lines are fsynced.
+
+        Per record, False: another writer (distributed mode) committed this version first; take the line back.
         """
-        claim = self.claims.pop(record["id"], None)
-        if claim is not None and claim.content_hash == record["content_hash"]:
-            signature = claim.signature
+        stored = [_stored(record, self._settle(record)) for record in records]
+        if isinstance(self.state, ClaimingState):
+            kept = [status != CLAIM_LOST for status in self.state.claim(stored)]
         else:
-            signature = self.signature(record.get("body") or "")
-        stored = _stored(record, signature)
-        if isinstance(self.state, ClaimingState) and self.state.claim([stored])[0] == CLAIM_LOST:
-            return False
-        if not isinstance(self.state, ClaimingState):
-            self.state.commit([stored])
-        self.written.add(record["id"])
-        return True
+            self.state.commit(stored)
+            kept = [True] * len(stored)
+        self.written.update(record["id"] for record, ok in zip(records, kept, strict=True) if ok)
+        return kept
+
+    def _settle(self, record: Mapping[str, Any]) -> bytes | None:
+        """End the record's claim (unless a later revision of the same id holds it now); its signature."""
+        claim = self.claims.get(record["id"])
+        if claim is not None and (claim.revision, claim.content_hash) == (
+            record.get("revision"),
+            record["content_hash"],
+        ):
+            del self.claims[record["id"]]
+            return claim.signature
+        return self.signature(record.get("body") or "")
 
     def replay(self, records: list[dict[str, Any]]) -> Replayed:
         """Commit records read back from the export files (crash recovery)."""

@@ -100,7 +100,7 @@ class DedupPipeline:
                              adapter.get("title") or "", adapter.get("body") or "")  # fmt: skip
 
     def _near_duplicate_of(self, record_id: str, content_hash: str, signature: bytes | None) -> str | None:
-        state = self.ledger.state
+        state = self.ledger  # stored records first, then those still in flight (group commit)
         same = state.first_with_hash(content_hash)
         if same is None or same == record_id:
             same = state.nearest(signature, exclude=record_id) if signature is not None else None

@@ -1,8 +1,9 @@
 """Durable JSON Lines storage: the archive's store of record (never Scrapy's FEEDS).
 
 The file layout, manifest and torn-line quarantine are described in `crawler.exports`;
-appends and crash recovery in `crawler.exportwriter`; why the state is committed here,
-after the fsync, in `pipelines/__init__.py`.
+appends and crash recovery in `crawler.exportwriter`; the batching of fsyncs, state commits
+and manifests in `crawler.groupcommit`; why the state is committed here, after the fsync,
+in `pipelines/__init__.py`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from crawler.distributed import distributed, worker_id
 from crawler.exports import partition_of
 from crawler.exportwriter import PortalWriter, Recovery
+from crawler.groupcommit import GroupCommit
 from crawler.lock import LockedError
 from crawler.state import state_dir
 from pipelines import Ledger, ledger_for
@@ -32,15 +34,18 @@ logger = logging.getLogger(__name__)
 class JsonLinesPipeline:
     """Appends each record as one line to `<ARCHIVE_EXPORTS_DIR>/<portal>/<YYYY>/<YYYY-MM>.jsonl`.
 
-    Per record: one write of one complete line, fsync, then the dedup state commit, then the
-    manifest. A portal directory is opened (run lock taken, crash leftovers repaired) when
-    the spider opens, for the spider's own portal, or at its first record otherwise.
-    In distributed mode the files carry the worker id and a lost claim takes the line back.
+    Per record: one write of one complete line at once; then, shared by a small batch
+    (`crawler.groupcommit`): fsync, the dedup state commit, the manifest. The item leaves
+    the pipeline only after all three. A portal directory is opened (run lock taken, crash
+    leftovers repaired) when the spider opens, for the spider's own portal, or at its
+    first record otherwise. In distributed mode the files carry the worker id and a lost
+    claim takes the line back.
 
-    Settings: ARCHIVE_JSONL_ENABLED, ARCHIVE_EXPORTS_DIR, ARCHIVE_STATE_DIR, ARCHIVE_REDIS_URL, ARCHIVE_WORKER_ID.
-    Stats: archive/jsonl/written, archive/jsonl/bytes, archive/jsonl/failed,
-    archive/jsonl/quarantined, archive/jsonl/replayed, archive/jsonl/restored, archive/jsonl/unreadable,
-    archive/jsonl/lost_claim, archive/jsonl/dropped.
+    Settings: ARCHIVE_JSONL_ENABLED, ARCHIVE_JSONL_COMMIT_MAX_RECORDS, ARCHIVE_JSONL_COMMIT_MAX_SECONDS,
+    ARCHIVE_EXPORTS_DIR, ARCHIVE_STATE_DIR, ARCHIVE_REDIS_URL, ARCHIVE_WORKER_ID.
+    Stats: archive/jsonl/written, archive/jsonl/bytes, archive/jsonl/failed, archive/jsonl/commits,
+    archive/jsonl/fsyncs, archive/jsonl/quarantined, archive/jsonl/replayed, archive/jsonl/restored,
+    archive/jsonl/unreadable, archive/jsonl/lost_claim, archive/jsonl/dropped.
     """
 
     def __init__(self, crawler: Crawler, root: Path, ledger: Ledger, stats: StatsCollector) -> None:
@@ -51,6 +56,9 @@ class JsonLinesPipeline:
         self.state_dir = state_dir(crawler.settings)
         self.worker = worker_id(crawler.settings) if distributed(crawler.settings) else None
         self.writers: dict[str, PortalWriter] = {}
+        settings = crawler.settings
+        self.commits = GroupCommit(ledger, stats, max_records=settings.getint("ARCHIVE_JSONL_COMMIT_MAX_RECORDS"),
+                                   max_seconds=settings.getfloat("ARCHIVE_JSONL_COMMIT_MAX_SECONDS"))  # fmt: skip
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -65,7 +73,7 @@ class JsonLinesPipeline:
         if spider is not None and getattr(spider, "name", None):
             self._writer(spider.name)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         record = ItemAdapter(item).asdict()
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         try:
@@ -75,27 +83,26 @@ class JsonLinesPipeline:
             self.stats.inc_value("archive/jsonl/failed")
             raise DropItem(f"not written, {exc}", log_level="ERROR") from exc
         try:
-            partition = partition_of(record, self.worker)
-            writer.append(partition, line)
+            stored = await self.commits.write(writer, partition_of(record, self.worker), record, line)
         except OSError:
-            self.ledger.release(record["id"])
+            self.ledger.release(record["id"])  # a no-op when the failed batch already released it
             self.stats.inc_value("archive/jsonl/failed")
             raise
-        if not self.ledger.commit(record):
-            writer.retract(partition)
-            writer.publish()  # the partition file may be new (and now empty): every file is in the manifest
+        if not stored:
             self.stats.inc_value("archive/jsonl/lost_claim")
             raise DropItem(f"duplicate: another worker stored {record['id']} revision {record.get('revision')} first",
                            log_level="INFO")  # fmt: skip
-        writer.publish()
         self.stats.inc_value("archive/jsonl/written")
         self.stats.inc_value("archive/jsonl/bytes", len(line))
         return item
 
-    def close_spider(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-        self.writers.clear()
+    async def close_spider(self) -> None:
+        try:
+            await self.commits.flush()
+        finally:
+            for writer in self.writers.values():
+                writer.close()
+            self.writers.clear()
 
     def _writer(self, portal: str) -> PortalWriter:
         if portal not in self.writers:

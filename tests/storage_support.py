@@ -2,12 +2,15 @@
 
 Pipelines run exactly as in a crawl (validate -> dedup -> jsonl, through `from_crawler`)
 on real files under `tmp_path`; only the engine is missing, so `Chain.feed` calls
-`process_item` in order and returns the stored item or the drop reason.
+`process_item` in order (awaiting the async ones on the chain's own asyncio loop, as
+Scrapy's asyncio reactor would) and returns the stored item or the drop reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +76,7 @@ class Chain:
 
     crawler: Crawler
     stages: list[Any] = field(default_factory=list)
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
 
     @classmethod
     def open(cls, exports: Path, spider: str = PORTAL, **overrides: Any) -> Chain:
@@ -88,10 +92,14 @@ class Chain:
         """The stored item, or the DropItem message."""
         try:
             for stage in self.stages:
-                item = stage.process_item(item)
+                item = self.run(stage.process_item(item))
         except DropItem as exc:
             return str(exc)
         return item
+
+    def run(self, result: Any) -> Any:
+        """A pipeline method's result, awaited on the chain's loop if it is a coroutine."""
+        return self.loop.run_until_complete(result) if inspect.isawaitable(result) else result
 
     @property
     def stats(self) -> dict[str, Any]:
@@ -101,9 +109,10 @@ class Chain:
     def close(self) -> None:
         for stage in self.stages:
             if hasattr(stage, "close_spider"):
-                stage.close_spider()
+                self.run(stage.close_spider())
         # What the spider_closed signal does in a crawl (sending it here would also run the stats extensions).
         shared_state(self.crawler).close()
+        self.loop.close()
 
 
 def read_records(exports: Path, portal: str = PORTAL) -> list[dict[str, Any]]:

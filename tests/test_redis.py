@@ -185,7 +185,7 @@ def test_a_worker_that_loses_the_claim_takes_its_line_back(tmp_path: Path, redis
     decided = one.stages[1].process_item(one.stages[0].process_item(article(7)))  # w1 decided "new", then...
     assert two.feed(item) is item  # ...w2 wrote and claimed it first
     with pytest.raises(DropItem, match="another worker"):
-        one.stages[2].process_item(decided)
+        one.run(one.stages[2].process_item(decided))
     assert one.stats["archive/jsonl/lost_claim"] == 1
     assert [r["id"] for r in read_archive(tmp_path / PORTAL)] == [f"{PORTAL}:7"]
     assert all(p.stat().st_size == 0 for p in (tmp_path / PORTAL).rglob("*.w1.jsonl"))
