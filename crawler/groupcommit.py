@@ -76,9 +76,10 @@ class GroupCommit:
         offset = writer.write(partition, line)
         if not self._pending:
             self._opened_at = time.monotonic()
-        self._pending.append(_Pending(writer, partition, offset, record, loop.create_future()))
-        self._schedule(loop)
-        return self._pending[-1].done
+        done: asyncio.Future[bool] = loop.create_future()
+        self._pending.append(_Pending(writer, partition, offset, record, done))
+        self._schedule(loop)  # may start the commit of this very batch at once
+        return done
 
     async def flush(self) -> None:
         """Commit everything written so far (the spider is closing)."""
@@ -105,7 +106,9 @@ class GroupCommit:
             return
         batch, self._pending = self._pending, []
         self._opened_at = time.monotonic()
-        self._committing = asyncio.get_running_loop().create_task(self._commit(batch))
+        # Cut now, not when the task first runs: lines written in between belong to the next batch.
+        cuts = {writer: writer.cut() for writer in dict.fromkeys(p.writer for p in batch)}
+        self._committing = asyncio.get_running_loop().create_task(self._commit(batch, cuts))
         self._committing.add_done_callback(self._committed)
 
     def _committed(self, task: asyncio.Task[None]) -> None:
@@ -114,10 +117,9 @@ class GroupCommit:
             logger.error("group commit crashed", exc_info=task.exception())
         self._schedule(asyncio.get_running_loop())
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    async def _commit(self, batch: list[_Pending], cuts: dict[PortalWriter, Cut]) -> None:
         loop = asyncio.get_running_loop()
-        writers = list(dict.fromkeys(p.writer for p in batch))
-        cuts = {writer: writer.cut() for writer in writers}
+        writers = list(cuts)
         try:
             await loop.run_in_executor(None, sync, [fd for cut in cuts.values() for fd in cut.fds])
             self.stats.inc_value("archive/jsonl/fsyncs", sum(len(cut.fds) for cut in cuts.values()))

@@ -177,3 +177,5 @@ EXTENSIONS["crawler.initials_sidecars.InitialsExtension"] = 600  # after the run
 # --- JSONL group commit: one fsync, state transaction and manifest per small batch (crawler/groupcommit.py) ---
 ARCHIVE_JSONL_COMMIT_MAX_RECORDS = 100  # a batch of written records is committed once it holds this many
 ARCHIVE_JSONL_COMMIT_MAX_SECONDS = 0.05  # ...or this long after its first record (each item waits for its batch)
+ARCHIVE_GC_FREEZE_ENABLED = True  # gc.freeze() once the engine starts: full collections skip the start-up heap
+EXTENSIONS["crawler.gcfreeze.GcFreeze"] = 0
