@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.distributed import distributed, worker_id
@@ -22,7 +21,7 @@ from crawler.exportwriter import PortalWriter, Recovery
 from crawler.groupcommit import GroupCommit
 from crawler.lock import LockedError
 from crawler.state import state_dir
-from pipelines import Ledger, ledger_for
+from pipelines import Ledger, as_record, ledger_for
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -74,7 +73,7 @@ class JsonLinesPipeline:
             self._writer(spider.name)
 
     async def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = as_record(item)
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         try:
             writer = self._writer(record["portal"])

@@ -9,6 +9,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
 from crawler.schema import schema_problems
+from pipelines import as_record
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -44,7 +45,7 @@ class ValidatePipeline:
         # `warnings` must stay a list of strings whatever else is wrong, or the problems could not be recorded.
         if not isinstance(adapter.get("warnings"), list):
             adapter["warnings"] = []
-        problems = schema_problems(adapter.asdict())
+        problems = schema_problems(as_record(item))
         if not problems:
             return item
         self.stats.inc_value("archive/validate/invalid")
