@@ -179,3 +179,7 @@ ARCHIVE_JSONL_COMMIT_MAX_RECORDS = 100  # a batch of written records is committe
 ARCHIVE_JSONL_COMMIT_MAX_SECONDS = 0.05  # ...or this long after its first record (each item waits for its batch)
 ARCHIVE_GC_FREEZE_ENABLED = True  # gc.freeze() once the engine starts: full collections skip the start-up heap
 EXTENSIONS["crawler.gcfreeze.GcFreeze"] = 0
+
+# --- Crawl order: listing pages ahead of queued articles while the queue is short (crawler/listingfirst.py) ---
+ARCHIVE_LISTING_FIRST_ENABLED = True  # keep the listing walk a page or two ahead of the article downloads
+SPIDER_MIDDLEWARES = {**globals().get("SPIDER_MIDDLEWARES", {}), "crawler.listingfirst.ListingFirstMiddleware": 900}
