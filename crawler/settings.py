@@ -14,7 +14,7 @@ COMMANDS_MODULE = "crawler.commands"
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
 # Fill ARCHIVE_CONTACT_URL so that portal operators can reach you; it goes into the User-Agent.
-ARCHIVE_CONTACT_URL = "https://github.com/regional-news-archiver/regional-news-archiver"  # page where operators reach you
+ARCHIVE_CONTACT_URL = "https://github.com/regional-news-archiver/regional-news-archiver"  # operators contact page
 USER_AGENT = f"regional-news-archiver/0.1 (+{ARCHIVE_CONTACT_URL})"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
