@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _WORD = re.compile(r"\w+")
 SHINGLE_WORDS = 3
@@ -44,8 +46,7 @@ class NearDupParams:
     @cached_property
     def bands_rows(self) -> tuple[int, int]:
         """(bands, rows per band) minimising weighted false positives and negatives at `threshold`."""
-        bands, rows = _optimal_param(self.threshold, self.num_perm, 0.5, 0.5)
-        return int(bands), int(rows)
+        return optimal_bands_rows(self.threshold, self.num_perm)
 
 
 @dataclass
@@ -53,10 +54,14 @@ class Fingerprinter:
     """Signatures and band keys under one `NearDupParams` (permutations are built once, they are costly)."""
 
     params: NearDupParams
-    _template: MinHash = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._template = MinHash(num_perm=self.params.num_perm, seed=_SEED, scheme=_SCHEME)
+    @cached_property
+    def _template(self) -> MinHash:
+        # Imported on first use: datasketch's package import pulls in scipy (about 80 MB
+        # resident), which a process that only checks ids and hashes never needs.
+        from datasketch import MinHash
+
+        return MinHash(num_perm=self.params.num_perm, seed=_SEED, scheme=_SCHEME)
 
     def signature(self, text: str) -> bytes | None:
         """The MinHash signature of `text` (uint32 little-endian), or None when it is too short to compare."""
@@ -64,7 +69,7 @@ class Fingerprinter:
         if len(words) < max(self.params.min_words, SHINGLE_WORDS):
             return None
         shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
-        minhash = MinHash(
+        minhash = type(self._template)(
             num_perm=self.params.num_perm, seed=_SEED, permutations=self._template.permutations, scheme=_SCHEME
         )
         minhash.update_batch(list(shingles))
@@ -94,3 +99,33 @@ class Fingerprinter:
         if left.shape != right.shape:
             return 0.0
         return float(np.count_nonzero(left == right)) / len(left)
+
+
+@lru_cache(maxsize=16)
+def optimal_bands_rows(threshold: float, num_perm: int, steps: int = 200) -> tuple[int, int]:
+    """(bands, rows) with bands * rows <= num_perm minimising equally weighted false positives and negatives.
+
+    The LSH banding rule datasketch's `MinHashLSH` applies (the probability that a pair of
+    Jaccard similarity s shares a band is 1 - (1 - s**r)**b; errors are its integrals below
+    and above the threshold), computed here with Simpson's rule: datasketch's own function
+    is private and integrates with scipy, whose import alone weighs more than the state.
+    """
+
+    def integral(b: int, r: int, low: float, high: float, *, above: bool) -> float:
+        width = (high - low) / steps
+        total = 0.0
+        for i in range(steps + 1):
+            s = low + i * width
+            shared = 1 - (1 - s**r) ** b
+            value = 1 - shared if above else shared
+            total += value * (1 if i in (0, steps) else 4 if i % 2 else 2)
+        return total * width / 3
+
+    best, best_error = (1, 1), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            error = 0.5 * integral(bands, rows, 0.0, threshold, above=False)
+            error += 0.5 * integral(bands, rows, threshold, 1.0, above=True)
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return best

@@ -8,12 +8,16 @@ names and phrases but stay below 0.2.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from crawler.neardup import Fingerprinter, NearDupParams
+from crawler.neardup import Fingerprinter, NearDupParams, optimal_bands_rows
 from tests.storage_support import Chain, article
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BPJS = (
     "Gubernur Kalimantan Timur Isran Noor menerima audiensi jajaran BPJS Ketenagakerjaan Cabang Samarinda "
@@ -136,3 +140,16 @@ def test_an_article_is_not_its_own_near_duplicate(tmp_path: Path) -> None:
     revised = chain.feed(article(100, body=SAME_STORY["one sentence cut by the editor"]))
     chain.close()
     assert revised.revision == 1 and revised.near_duplicate_of is None
+
+
+@pytest.mark.parametrize(("threshold", "num_perm"), [(0.7, 128), (0.5, 128), (0.8, 256), (0.9, 64), (0.6, 100)])
+def test_bands_rows_agree_with_datasketch(threshold: float, num_perm: int) -> None:
+    """Our banding optimum (no scipy) is the one datasketch's MinHashLSH would pick."""
+    from datasketch.lsh import _optimal_param  # private: used here only as the oracle
+
+    assert optimal_bands_rows(threshold, num_perm) == tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))
+
+
+def test_the_state_does_not_import_datasketch() -> None:
+    code = "import sys, crawler.state, pipelines.dedup; sys.exit('datasketch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
