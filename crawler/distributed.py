@@ -79,7 +79,7 @@ class DistributedMode:
         worker_id(settings)
         group = {
             "SCHEDULER": "crawler.workers.WorkerScheduler",
-            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "DUPEFILTER_CLASS": "crawler.workers.ArticleIdDupeFilter",
             "REDIS_URL": settings.get("ARCHIVE_REDIS_URL"),
             "SCHEDULER_PERSIST": True,
             # WorkerScheduler pops with a script written for this queue (a sorted set by priority).

@@ -3,7 +3,7 @@
 Keys of one spider's run, under `<ARCHIVE_REDIS_PREFIX>:<spider>:`:
 
     requests          ZSET  the shared request queue (scrapy-redis PriorityQueue: score = -priority)
-    dupefilter        SET   request fingerprints seen in this run (scrapy-redis RFPDupeFilter)
+    dupefilter        SET   request fingerprints seen in this run (ArticleIdDupeFilter: archive id for articles)
     workers           SET   worker ids that joined and have not left
     worker:<id>       STRING  "busy" / "idle", expiring after ARCHIVE_REDIS_WORKER_TTL_SECONDS: alive while present
     inflight:<id>     HASH  token -> "<score>\\n<request>": requests the worker took and has not finished

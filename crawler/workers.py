@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
+from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
 from crawler import worker_scripts
@@ -39,6 +40,21 @@ logger = logging.getLogger(__name__)
 
 LISTING_BOOST = 10
 """Added to a listing request's priority in the shared queue (the spider ranks articles before listings)."""
+
+
+class ArticleIdDupeFilter(RFPDupeFilter):  # type: ignore[misc]  # scrapy-redis ships no type hints
+    """scrapy-redis's shared dupefilter, keyed by archive id for article requests.
+
+    Each worker drops the links it already requested by article id, but two workers can
+    meet one article under two URLs (an old slug and the current one); scrapy-redis keys
+    its fingerprints by URL, so both would be fetched. The archive id is the identity.
+    """
+
+    def request_fingerprint(self, request: Any) -> str:
+        record_id = request.meta.get("archive_record_id")
+        if record_id:
+            return f"article:{record_id}"
+        return str(super().request_fingerprint(request))
 
 
 class WorkerIdInUse(RuntimeError):

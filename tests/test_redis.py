@@ -264,7 +264,7 @@ def test_the_addon_sets_the_group_only_with_a_url() -> None:
     )
     DistributedMode().update_settings(on)
     assert on["SCHEDULER"] == "crawler.workers.WorkerScheduler"
-    assert on["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert on["DUPEFILTER_CLASS"] == "crawler.workers.ArticleIdDupeFilter"
     assert on.getbool("SCHEDULER_PERSIST") and on["REDIS_URL"] == "redis://127.0.0.1:1/0"
     assert on["SCHEDULER_QUEUE_KEY"] == "arc:%(spider)s:requests"
 
