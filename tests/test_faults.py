@@ -164,7 +164,11 @@ def test_every_fault_is_in_the_stats_as_often_as_it_was_injected(fault_runs: Fau
     injected = Counter(fault["fault"] for fault in fault_runs.faults)
     seen = {kind: fault_runs.total(STAT_OF_FAULT[kind]) for kind in injected}
     expected = {kind: count // (REQUESTS_PER_FAULT.get(kind, 0) + 1) for kind, count in injected.items()}
+    # A timeout also counts a reply that a busy machine slowed past DOWNLOAD_TIMEOUT, so it may
+    # exceed the injected hangs; every other kind is counted exactly.
+    timeouts = seen.pop("hang", 0), expected.pop("hang", 0)
     assert seen == expected, f"stats vs injected; run 1 stats: {fault_runs.stats(0)}"
+    assert timeouts[0] >= timeouts[1], f"timeouts {timeouts[0]} < injected hangs {timeouts[1]}"
 
 
 def test_the_follow_up_run_fetches_only_what_the_first_could_not_keep(fault_runs: FaultRuns) -> None:
