@@ -43,13 +43,13 @@ class AntaraArticlePage(ArticlePageBase):
         if refusal:
             return NotAnArticle(refusal)
         root = self._root
-        if self._record_id() is None:
+        if self._record_id is None:
             return NotAnArticle(self._unknown_page_reason(root, default="not_article_url"))
         found = detect(root, LAYOUTS)
         if found is None:
             return NotAnArticle(self._unknown_page_reason(root))
         layout_class, scope = found
-        layout = layout_class(root, scope, page_url=self._url(), zone=self.portal.timezone, now=self.fetched_at)
+        layout = layout_class(root, scope, page_url=self._url, zone=self.portal.timezone, now=self.fetched_at)
         parts = self._field("body", layout.body_parts, None)
         if parts is None or not parts.paragraphs:
             # A body that raised is a parser bug to look at, not an empty page: its own reason.
@@ -85,19 +85,21 @@ class AntaraArticlePage(ArticlePageBase):
         # Page text, not a trusted URL: percent-encode whitespace, controls and junk before using it.
         return safe_url_string(urljoin(self.response.url, href)) if href else None
 
+    @cached_property
     def _record_id(self) -> str | None:
         return self.portal.record_id(self.response.url) or self.portal.record_id(self._canonical_link or "")
 
+    @cached_property
     def _url(self) -> str:
         """The canonical URL on the real host; the page's own canonical link wins (it has the current slug)."""
         canonical = self._canonical_link
-        if canonical and self.portal.record_id(canonical) == self._record_id():
+        if canonical and self.portal.record_id(canonical) == self._record_id:
             return self.portal.canonical_url(canonical) or canonical
         return self.portal.canonical_url(self.response.url) or self.response.url
 
     # --- the record ---------------------------------------------------------------------
     def _item(self, layout: AntaraArticleLayout, parts: BodyParts, title: str) -> ArticleItem:
-        record_id = self._record_id()
+        record_id = self._record_id
         assert record_id is not None  # refused in `_refusal` otherwise
         body = "\n\n".join(parts.paragraphs)
         block = credit_lines.parse_credits(parts.credit_texts)
@@ -110,7 +112,7 @@ class AntaraArticlePage(ArticlePageBase):
             id=record_id,
             portal=self.portal.name,
             site_name=self.portal.site_name,
-            url=self._url(),
+            url=self._url,
             fetched_url=self.response.url,
             title=title,
             published_at=published_at,
