@@ -37,8 +37,9 @@ if str(ROOT) not in sys.path:
 import trafilatura  # noqa: E402
 
 from crawler.items import ArticleItem  # noqa: E402
-from crawler.portals import PortalDefinition, load_registry  # noqa: E402
+from crawler.portals.base import PortalDefinition  # noqa: E402
 from crawler.portals.generic import any_portal, generic_portal  # noqa: E402
+from crawler.portals.registry import load_registry  # noqa: E402
 from tests.fixture_diff import Case, discover, response_for  # noqa: E402
 
 SHINGLE = 4

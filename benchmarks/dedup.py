@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.neardup import Fingerprinter, NearDupParams  # noqa: E402
-from crawler.state import SqliteDedupState, StoredRecord  # noqa: E402
+from crawler.dedup.neardup import Fingerprinter, NearDupParams  # noqa: E402
+from crawler.dedup.sqlite import SqliteDedupState  # noqa: E402
+from crawler.dedup.state import StoredRecord  # noqa: E402
 
 # Scrapy, numpy and datasketch (which pulls in scipy) are resident before the state holds anything.
 BASELINE_RSS_MB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

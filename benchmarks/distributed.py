@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.exports import read_archive  # noqa: E402
+from crawler.store.layout import read_archive  # noqa: E402
 from tests.replica.data import write_file  # noqa: E402
 from tests.replica.harness import RunningReplica, start_replica  # noqa: E402
 from tests.replica.synth import generate  # noqa: E402

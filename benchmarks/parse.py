@@ -22,7 +22,7 @@ from scrapy.http import HtmlResponse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.portals import REGISTRY, load_registry  # noqa: E402
+from crawler.portals.registry import REGISTRY, load_registry  # noqa: E402
 
 load_registry()
 FULL_PAGE_BYTES = 32 * 1024

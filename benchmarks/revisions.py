@@ -2,7 +2,7 @@
 
 Builds a synthetic archive (default 20,000 articles over 24 months, about ANTARA Kaltim's
 volume of ~30 a day; bodies of 300-450 words) with the real partition layout and
-manifest, then times `crawler.revisions.PreviousRevisions.find` for revisions that keep
+manifest, then times `crawler.dedup.revisions.PreviousRevisions.find` for revisions that keep
 their month (the usual case), that moved one month, and the worst case (an id that is not
 there: every partition searched), plus `revision_diff` itself. For comparison it prints
 what the alternative would weigh: a zlib copy of every latest title + body beside the
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.exports import Manifest, PartitionEntry, partition_of  # noqa: E402
-from crawler.revisions import PreviousRevisions, revision_diff  # noqa: E402
+from crawler.dedup.revisions import PreviousRevisions, revision_diff  # noqa: E402
+from crawler.store.layout import Manifest, PartitionEntry, partition_of  # noqa: E402
 from tests.replica.synth import OBJECTS, SPEAKERS, SUBJECTS, TAILS, VERBS  # noqa: E402
 from tests.storage_support import article  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The archive record: one `ArticleItem` per article, exported as one JSON line.
 
-The attribute docstrings are the schema documentation: README's schema table and
+The attribute docstrings are the schema documentation: the schema table in docs/reference.md and
 `crawler/article.schema.json` are checked against them by `tests/test_schema.py`.
 Declaration order is the export order (Scrapy >= 2.18), so identity comes first,
 then content, then provenance, then `warnings`.
@@ -9,6 +9,7 @@ then content, then provenance, then `warnings`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from crawler import __version__
 
@@ -140,3 +141,14 @@ class ArticleItem:
     """What could not be parsed, as `<field>: <problem>`, e.g. `editors: credit block not found`; empty when clean."""
     schema_version: int = SCHEMA_VERSION
     """Version of this record layout; bumped on any incompatible change."""
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    """An article link found on a listing page, feed or sitemap (not exported: it becomes a request)."""
+
+    url: str
+    """Absolute URL as linked (any host, AMP or query string included)."""
+    published_at: datetime | None = None
+    """Publication time shown beside the link (timezone-aware), when there is one."""
+    title: str | None = None

@@ -11,7 +11,7 @@ see below). The three steps are split across two pipelines:
    before the first is committed is still recognised) and writes nothing.
 2. `JsonLinesPipeline` *writes*: one line at once; the lines of a small group are fsynced
    together, then `Ledger.commit_batch` marks the group stored in the state (one
-   transaction), then the manifest is replaced (`crawler.groupcommit`). Until then the
+   transaction), then the manifest is replaced (`pipelines.groupcommit`). Until then the
    claims stay in the ledger, so dedup sees those records as in flight: a copy arriving
    meanwhile is dropped, a revision follows the claimed one, a syndicated copy links to it.
 3. If the process dies between the write and the commit, the next run's writer finds the
@@ -19,7 +19,7 @@ see below). The three steps are split across two pipelines:
    idempotent), before any request is made. (A line still unsynced at a power cut may be
    gone, but it was never marked stored either: its article is fetched again.)
 
-Distributed mode (several workers, one Redis state, `crawler.state.ClaimingState`) adds one
+Distributed mode (several workers, one Redis state, `crawler.dedup.state.ClaimingState`) adds one
 rule, for the window between one worker's write and its commit: the commit is an atomic
 claim of (id, revision), and the first worker to claim a version owns it. A worker whose
 claim loses (another worker wrote and claimed the same version meanwhile) cuts its own
@@ -41,9 +41,8 @@ from weakref import WeakKeyDictionary
 
 from itemadapter import ItemAdapter
 
-from crawler.exportwriter import Replayed
-from crawler.neardup import Fingerprinter
-from crawler.state import (
+from crawler.dedup.neardup import Fingerprinter
+from crawler.dedup.state import (
     CLAIM_LOST,
     CLAIM_NEW,
     ClaimingState,
@@ -53,6 +52,7 @@ from crawler.state import (
     near_dup_params,
     shared_state,
 )
+from crawler.store.writer import Replayed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -177,7 +177,7 @@ _LEDGERS: WeakKeyDictionary[Crawler, Ledger] = WeakKeyDictionary()
 def ledger_for(crawler: Crawler) -> Ledger:
     """The crawler's ledger (shared by the dedup and JSONL pipelines).
 
-    Settings: ARCHIVE_DEDUP_NEAR_ENABLED, ARCHIVE_DEDUP_NEAR_* (and the state's, see `crawler.state`).
+    Settings: ARCHIVE_DEDUP_NEAR_ENABLED, ARCHIVE_DEDUP_NEAR_* (and the state's, see `crawler.dedup.state`).
     """
     if crawler not in _LEDGERS:
         near = crawler.settings.getbool("ARCHIVE_DEDUP_NEAR_ENABLED")

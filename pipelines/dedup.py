@@ -2,27 +2,27 @@
 
 This pipeline only decides; it never marks an article stored (the JSONL writer does that
 after the fsync, see `pipelines/__init__.py`). The previous revision's text for a
-revision's `revision_diff` is read back from the export files (`crawler.revisions`).
+revision's `revision_diff` is read back from the export files (`crawler.dedup.revisions`).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.dedup.revisions import PreviousRevisions, revision_diff
 from crawler.items import RevisionDiff
-from crawler.revisions import PreviousRevisions, revision_diff
+from crawler.paths import exports_dir
 from pipelines import Claim, Ledger, ledger_for
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-    from crawler.state import Revision
+    from crawler.dedup.state import Revision
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class DedupPipeline:
       cannot be read, e.g. another machine's worker wrote it: null, with a warning);
     * new id: kept with `revision` 0;
     * kept records get `near_duplicate_of` = the earliest stored other id with the same
-      content_hash, else with near-identical text (MinHash LSH, `crawler.neardup`).
+      content_hash, else with near-identical text (MinHash LSH, `crawler.dedup.neardup`).
 
     Settings: ARCHIVE_DEDUP_ENABLED, ARCHIVE_DEDUP_NEAR_ENABLED, ARCHIVE_DEDUP_NEAR_THRESHOLD,
     ARCHIVE_DEDUP_NEAR_PERMUTATIONS, ARCHIVE_DEDUP_NEAR_MIN_WORDS, ARCHIVE_DEDUP_BACKEND, ARCHIVE_STATE_DIR,
@@ -58,7 +58,7 @@ class DedupPipeline:
         if not crawler.settings.getbool("ARCHIVE_DEDUP_ENABLED"):
             raise NotConfigured("ARCHIVE_DEDUP_ENABLED is off")
         assert crawler.stats is not None
-        return cls(ledger_for(crawler), crawler.stats, PreviousRevisions(Path(crawler.settings["ARCHIVE_EXPORTS_DIR"])))
+        return cls(ledger_for(crawler), crawler.stats, PreviousRevisions(exports_dir(crawler.settings)))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

@@ -1,8 +1,8 @@
 """Durable JSON Lines storage: the archive's store of record (never Scrapy's FEEDS).
 
-The file layout, manifest and torn-line quarantine are described in `crawler.exports`;
-appends and crash recovery in `crawler.exportwriter`; the batching of fsyncs, state commits
-and manifests in `crawler.groupcommit`; why the state is committed here, after the fsync,
+The file layout, manifest and torn-line quarantine are described in `crawler.store.layout`;
+appends and crash recovery in `crawler.store.writer`; the batching of fsyncs, state commits
+and manifests in `pipelines.groupcommit`; why the state is committed here, after the fsync,
 in `pipelines/__init__.py`.
 """
 
@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.distributed import distributed, worker_id
-from crawler.exports import partition_of
-from crawler.exportwriter import PortalWriter, Recovery
-from crawler.groupcommit import GroupCommit
-from crawler.lock import LockedError
-from crawler.state import state_dir
+from crawler.distributed.mode import distributed, worker_id
+from crawler.paths import exports_dir, state_dir
+from crawler.store.layout import partition_of
+from crawler.store.lock import LockedError
+from crawler.store.writer import PortalWriter, Recovery
 from pipelines import Ledger, as_record, ledger_for
+from pipelines.groupcommit import GroupCommit
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -34,7 +34,7 @@ class JsonLinesPipeline:
     """Appends each record as one line to `<ARCHIVE_EXPORTS_DIR>/<portal>/<YYYY>/<YYYY-MM>.jsonl`.
 
     Per record: one write of one complete line at once; then, shared by a small batch
-    (`crawler.groupcommit`): fsync, the dedup state commit, the manifest. The item leaves
+    (`pipelines.groupcommit`): fsync, the dedup state commit, the manifest. The item leaves
     the pipeline only after all three. A portal directory is opened (run lock taken, crash
     leftovers repaired) when the spider opens, for the spider's own portal, or at its
     first record otherwise. In distributed mode the files carry the worker id and a lost
@@ -64,7 +64,7 @@ class JsonLinesPipeline:
         if not crawler.settings.getbool("ARCHIVE_JSONL_ENABLED"):
             raise NotConfigured("ARCHIVE_JSONL_ENABLED is off")
         assert crawler.stats is not None
-        return cls(crawler, Path(crawler.settings["ARCHIVE_EXPORTS_DIR"]), ledger_for(crawler), crawler.stats)
+        return cls(crawler, exports_dir(crawler.settings), ledger_for(crawler), crawler.stats)
 
     def open_spider(self) -> None:
         # Recover before the first request, so that deltafetch and dedup see what a killed run wrote.

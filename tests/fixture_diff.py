@@ -113,7 +113,7 @@ def response_for(case: Case) -> HtmlResponse:
 def family_registry(family: str) -> dict[str, Any]:
     """`REGISTRY` after importing only this family's module, so another family's state cannot break these tests."""
     importlib.import_module(f"crawler.portals.{family}")  # late: imports the page objects; registers on import
-    from crawler.portals import REGISTRY
+    from crawler.portals.registry import REGISTRY
 
     return {name: portal for name, portal in REGISTRY.items() if portal.family == family}
 

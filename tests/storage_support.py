@@ -22,8 +22,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project
+from crawler.dedup.state import shared_state
 from crawler.items import ArticleItem
-from crawler.state import shared_state
 from pipelines.dedup import DedupPipeline
 from pipelines.jsonl import JsonLinesPipeline
 from pipelines.validate import ValidatePipeline

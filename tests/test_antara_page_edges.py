@@ -5,8 +5,8 @@ from __future__ import annotations
 from scrapy.http import HtmlResponse
 
 from crawler.items import ArticleItem
-from crawler.pages import NotAnArticle
-from crawler.portals import REGISTRY, load_registry
+from crawler.portals.base import NotAnArticle
+from crawler.portals.registry import REGISTRY, load_registry
 
 load_registry()
 PORTAL = REGISTRY["antara_kaltim"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy import Request
 
-from crawler.workers import ArticleIdDupeFilter
+from crawler.distributed.workers import ArticleIdDupeFilter
 
 
 def test_article_requests_are_keyed_by_archive_id_others_by_url() -> None:

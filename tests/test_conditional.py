@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from crawler.frontier import Frontier
+from crawler.scheduling.frontier import Frontier
 from crawler.warc.not_modified import PROFILE
 from tests.replica.data import write_file
 from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env

@@ -9,7 +9,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.conditional import FILE_NAME, ConditionalRequestsMiddleware, ValidatorStore
+from crawler.scheduling.conditional import FILE_NAME, ConditionalRequestsMiddleware, ValidatorStore
 from crawler.warc.not_modified import ORIGINAL_META_KEY
 from tests.replica.conditional import etag, not_modified
 from tests.storage_support import make_crawler

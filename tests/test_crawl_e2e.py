@@ -26,7 +26,7 @@ import pytest
 
 from crawler.exitcodes import EXIT_CONFIG
 from crawler.items import SCHEMA_VERSION, ArticleItem, parser_version
-from crawler.portals import REGISTRY, load_registry
+from crawler.portals.registry import REGISTRY, load_registry
 from tests.replica.data import load_file
 from tests.replica.expected import UNCHECKED_FIELDS, expected_records, export_partition
 from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env

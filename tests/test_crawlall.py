@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
-from crawler.lock import acquire
+from crawler.store.lock import acquire
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, start_replica, trap_proxy_env
 
 PORTALS = ("antara_kaltim", "antara_kalbar")

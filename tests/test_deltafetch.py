@@ -8,8 +8,8 @@ import pytest
 import scrapy
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.deltafetch import DeltaFetchMiddleware
-from crawler.state import StoredRecord, shared_state
+from crawler.dedup.state import StoredRecord, shared_state
+from crawler.scheduling.deltafetch import DeltaFetchMiddleware
 from tests.storage_support import make_crawler
 
 

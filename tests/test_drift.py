@@ -25,9 +25,9 @@ import test_fixtures
 
 import tests.fixture_diff
 from crawler import __version__
-from crawler.drift import DriftRule, judge
 from crawler.exitcodes import EXIT_UNHEALTHY
 from crawler.items import SCHEMA_VERSION
+from crawler.monitoring.drift import DriftRule, judge
 from tests.fixture_diff import RECORD_FIELDS, discover
 from tests.replica.data import load_file, write_file
 from tests.replica.expected import expected_record

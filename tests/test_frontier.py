@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from crawler.frontier import Frontier
-from crawler.neardup import NearDupParams
-from crawler.state import SqliteDedupState, StoredRecord
+from crawler.dedup.neardup import NearDupParams
+from crawler.dedup.sqlite import SqliteDedupState
+from crawler.dedup.state import StoredRecord
+from crawler.scheduling.frontier import Frontier
 from tests.replica.data import load_file
 from tests.replica.harness import KALTIM_DATA, RunningReplica, run_crawl
 

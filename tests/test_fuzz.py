@@ -27,7 +27,7 @@ from lxml import etree
 from scrapy.http import HtmlResponse
 
 from crawler.items import ArticleItem
-from crawler.pages import NotAnArticle
+from crawler.portals.base import NotAnArticle
 from crawler.schema import schema_problems
 from tests.fixture_diff import Case, discover, family_registry
 

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from itemadapter import ItemAdapter
 
-from crawler.portals import PortalDefinition, load_registry
+from crawler.portals.base import PortalDefinition
 from crawler.portals.generic import any_portal
 from crawler.portals.generic.definition import normalised_path, path_id
+from crawler.portals.registry import load_registry
 from tests.fixture_diff import NOT_ARTICLE_KEY, RECORD_FIELDS, Case, as_record, discover, response_for
 
 CASES = discover(("generic",))

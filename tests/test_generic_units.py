@@ -10,9 +10,9 @@ from scrapy.http import HtmlResponse
 
 from crawler.extract.credits import looks_like_credit, parse_credits
 from crawler.extract.discovery import feed_links, parse_sitemap, robots_sitemaps
-from crawler.portals import load_registry
 from crawler.portals.generic import any_portal
 from crawler.portals.generic.listing import GenericListingPage, looks_like_article
+from crawler.portals.registry import load_registry
 
 TRIBUN = load_registry()["tribunkaltim"]
 KALTIMPOST = load_registry()["kaltimpost"]

@@ -1,4 +1,4 @@
-"""Group commit (`crawler.groupcommit`): items in flight together share one fsync, state commit and manifest.
+"""Group commit (`pipelines.groupcommit`): items in flight together share one fsync, state commit and manifest.
 
 The pipelines run as in a crawl, several items at once on one asyncio loop (what Scrapy's
 scraper does with CONCURRENT_ITEMS), on real files, a real SQLite state and a real
@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from scrapy.exceptions import DropItem
 
-from crawler.exports import Manifest, read_archive
+from crawler.dedup.state import shared_state
 from crawler.items import ArticleItem
-from crawler.state import shared_state
-from crawler.verify import verify
+from crawler.store.layout import Manifest, read_archive
+from crawler.store.verify import verify
 from tests.storage_support import PORTAL, Chain, article, read_records
 from tests.support.redis_server import redis_server
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from crawler.exports import Manifest, read_archive
-from crawler.initials import Credits, initials_of, is_initials, latest_credits, resolve
-from crawler.initials_sidecars import SIDECAR_NAME, SUMMARY_NAME, resolve_portal
-from crawler.verify import verify
+from crawler.initials.resolve import Credits, initials_of, is_initials, latest_credits, resolve
+from crawler.initials.sidecars import SIDECAR_NAME, SUMMARY_NAME, resolve_portal
+from crawler.store.layout import Manifest, read_archive
+from crawler.store.verify import verify
 from tests.storage_support import PORTAL, Chain, article
 
 

@@ -28,9 +28,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.arguments import ArgumentError, CrawlArguments
 from crawler.exitcodes import EXIT_CONFIG
-from crawler.exports import partition_of
 from crawler.middlewares.compression import CountingHttpCompressionMiddleware
-from crawler.portals import load_registry
+from crawler.portals.registry import load_registry
+from crawler.store.layout import partition_of
 from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, trap_proxy_env
 from tests.test_faults import dumped_stats
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from scrapy.http import HtmlResponse, XmlResponse
 
 from crawler.extract.feeds import parse_feed
-from crawler.portals import REGISTRY, load_registry
+from crawler.portals.registry import REGISTRY, load_registry
 
 load_registry()
 PORTAL = REGISTRY["antara_kaltim"]

@@ -1,4 +1,4 @@
-"""Crawl order (`crawler.listingfirst`): listing pages jump the article queue only while it is short.
+"""Crawl order (`crawler.scheduling.listingfirst`): listing pages jump the article queue only while it is short.
 
 Real `scrapy crawl` runs against a replica of 300 synthetic articles (15 listing pages);
 the replica's access log gives the order in which pages were fetched.

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crawler.exitcodes import EXIT_LOCKED
-from crawler.verify import verify
+from crawler.store.verify import verify
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, run_crawl
 
 

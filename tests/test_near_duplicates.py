@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.neardup import Fingerprinter, NearDupParams, optimal_bands_rows
+from crawler.dedup.neardup import Fingerprinter, NearDupParams, optimal_bands_rows
 from tests.storage_support import Chain, article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,5 +151,5 @@ def test_bands_rows_agree_with_datasketch(threshold: float, num_perm: int) -> No
 
 
 def test_the_state_does_not_import_datasketch() -> None:
-    code = "import sys, crawler.state, pipelines.dedup; sys.exit('datasketch' in sys.modules)"
+    code = "import sys, crawler.dedup.state, pipelines.dedup; sys.exit('datasketch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import NotConfigured
 
+from crawler.dedup.state import shared_state
 from crawler.items import ArticleItem
-from crawler.state import shared_state
 from pipelines import ledger_for
 from pipelines.dedup import DedupPipeline
 from tests.storage_support import Chain, article, make_crawler, read_records

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import NotConfigured
 
-from crawler.exports import Manifest
 from crawler.items import ArticleItem
-from crawler.verify import verify
+from crawler.store.layout import Manifest
+from crawler.store.verify import verify
 from pipelines.jsonl import JsonLinesPipeline
 from tests.storage_support import PORTAL, Chain, article, make_crawler, read_records
 

@@ -20,7 +20,7 @@ from scrapy.settings import Settings
 import crawler.settings as project_settings
 from crawler.middlewares.retry_after import parse_retry_after
 from crawler.middlewares.useragent import contact_user_agent
-from crawler.politeness import apply_backfill_politeness
+from crawler.scheduling.politeness import apply_backfill_politeness
 from tests.replica.harness import KALTIM_DATA, run_crawl, start_replica, trap_proxy_env
 
 PORTAL = "antara_kaltim"

@@ -27,14 +27,15 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 
-from crawler.distributed import DistributedMode
-from crawler.exports import Manifest, read_archive
-from crawler.exporttail import drop_lines, finish_interrupted_rewrites
-from crawler.exportwriter import PortalWriter
-from crawler.neardup import Fingerprinter, NearDupParams
-from crawler.state import DedupState, SqliteDedupState, StateError, StoredRecord
-from crawler.state_redis import RedisDedupState
-from crawler.verify import verify
+from crawler.dedup.neardup import Fingerprinter, NearDupParams
+from crawler.dedup.redis_state import RedisDedupState
+from crawler.dedup.sqlite import SqliteDedupState
+from crawler.dedup.state import DedupState, StateError, StoredRecord
+from crawler.distributed.mode import DistributedMode
+from crawler.store.layout import Manifest, read_archive
+from crawler.store.tail import drop_lines, finish_interrupted_rewrites
+from crawler.store.verify import verify
+from crawler.store.writer import PortalWriter
 from tests.replica.data import write_file
 from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, start_replica
 from tests.replica.synth import generate
@@ -263,8 +264,8 @@ def test_the_addon_sets_the_group_only_with_a_url() -> None:
         {"ARCHIVE_REDIS_URL": "redis://127.0.0.1:1/0", "ARCHIVE_REDIS_PREFIX": "arc", "ARCHIVE_WORKER_ID": "a"}
     )
     DistributedMode().update_settings(on)
-    assert on["SCHEDULER"] == "crawler.workers.WorkerScheduler"
-    assert on["DUPEFILTER_CLASS"] == "crawler.workers.ArticleIdDupeFilter"
+    assert on["SCHEDULER"] == "crawler.distributed.workers.WorkerScheduler"
+    assert on["DUPEFILTER_CLASS"] == "crawler.distributed.workers.ArticleIdDupeFilter"
     assert on.getbool("SCHEDULER_PERSIST") and on["REDIS_URL"] == "redis://127.0.0.1:1/0"
     assert on["SCHEDULER_QUEUE_KEY"] == "arc:%(spider)s:requests"
 

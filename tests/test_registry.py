@@ -10,7 +10,7 @@ import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-from crawler.portals import REGISTRY, load_registry
+from crawler.portals.registry import REGISTRY, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTALS = sorted(load_registry())

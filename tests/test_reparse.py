@@ -26,8 +26,8 @@ from scrapy.http import HtmlResponse
 
 from crawler.exitcodes import EXIT_CONFIG
 from crawler.items import ArticleItem
-from crawler.pages import NotAnArticle
-from crawler.portals import load_registry
+from crawler.portals.base import NotAnArticle
+from crawler.portals.registry import load_registry
 from crawler.warc.reader import load, scan
 from tests.replica.data import write_file
 from tests.replica.harness import KALTIM_DATA, ROOT, RunningReplica, run_crawl, start_replica, trap_proxy_env

@@ -16,7 +16,7 @@ from typing import Any
 import lxml.html
 import pytest
 
-from crawler.report.history import prune, summaries
+from crawler.monitoring.report.history import prune, summaries
 from tests.replica.harness import KALTIM_DATA, CrawlResult, run_crawl, start_replica, trap_proxy_env
 
 PORTAL = "antara_kaltim"

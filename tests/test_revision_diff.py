@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.exports import read_archive
+from crawler.dedup.revisions import PreviousRevisions, revision_diff
 from crawler.items import ArticleItem, RevisionDiff
-from crawler.revisions import PreviousRevisions, revision_diff
-from crawler.verify import verify
+from crawler.store.layout import read_archive
+from crawler.store.verify import verify
 from tests.storage_support import PORTAL, Chain, article, read_records
 from tests.support.redis_server import redis_server
 

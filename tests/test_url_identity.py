@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.portals import load_registry
+from crawler.portals.registry import load_registry
 
 KALTIM = load_registry()["antara_kaltim"]
 ID = "antara_kaltim:63012"

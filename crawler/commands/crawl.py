@@ -3,11 +3,11 @@
 A bad `-a` value or an unknown portal ends the run before anything is fetched, with one
 line on stderr and `EXIT_CONFIG`, instead of a traceback from inside the engine. A second
 run of a portal while the first still runs (overlapping cron jobs) refuses the same way,
-with `EXIT_LOCKED`; the lock (`crawler.lock`) is held until the crawl has finished. In
-distributed mode the lock is per portal and worker id (`crawler.distributed.lock_name`):
+with `EXIT_LOCKED`; the lock (`crawler.store.lock`) is held until the crawl has finished. In
+distributed mode the lock is per portal and worker id (`crawler.distributed.mode.lock_name`):
 workers of one portal run side by side, one worker id never twice.
-A crawl that the monitor (`crawler.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`.
-Backfills (`-a since=`/`until=`) get the slower backfill download delay (`crawler.politeness`).
+A crawl that the monitor (`crawler.monitoring.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`.
+Backfills (`-a since=`/`until=`) get the slower backfill download delay (`crawler.scheduling.politeness`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
-from crawler.distributed import DistributedModeError, lock_name
+from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
-from crawler.lock import LockedError, PortalLock, acquire
-from crawler.monitor import verdict_of
-from crawler.politeness import apply_backfill_politeness
-from crawler.state import state_dir
+from crawler.monitoring.monitor import verdict_of
+from crawler.paths import state_dir
+from crawler.scheduling.politeness import apply_backfill_politeness
+from crawler.store.lock import LockedError, PortalLock, acquire
 
 if TYPE_CHECKING:
     import argparse

@@ -8,7 +8,7 @@ portal is one host). `-a NAME=VALUE` goes to every portal, `-a PORTAL:NAME=VALUE
 Everything is checked before logging starts: an unknown portal, a bad argument or a bad
 setting refuses the whole run (one stderr line, EXIT_CONFIG). A portal whose lock another
 run holds is skipped with one stderr line and the others run. Logs go to a new file per run
-(`crawler.runlogs`) unless `--logfile`/`-s LOG_FILE` says otherwise. One report is written
+(`crawler.monitoring.runlogs`) unless `--logfile`/`-s LOG_FILE` says otherwise. One report is written
 at the end. Exit code, most severe first: EXIT_FAILURE (a crawler could not start),
 EXIT_UNHEALTHY (the monitor flagged a portal; one stderr line each), EXIT_LOCKED (a portal
 was skipped), else EXIT_OK.
@@ -25,13 +25,13 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
-from crawler.distributed import DistributedModeError, lock_name
+from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
-from crawler.lock import LockedError, PortalLock, acquire
-from crawler.monitor import verdict_of
-from crawler.politeness import apply_backfill_politeness
-from crawler.runlogs import log_dir, new_log_file, prune_logs
-from crawler.state import state_dir
+from crawler.monitoring.monitor import verdict_of
+from crawler.monitoring.runlogs import new_log_file, prune_logs
+from crawler.paths import exports_dir, log_dir, state_dir
+from crawler.scheduling.politeness import apply_backfill_politeness
+from crawler.store.lock import LockedError, PortalLock, acquire
 
 if TYPE_CHECKING:
     import argparse
@@ -90,9 +90,9 @@ class Command(BaseRunSpiderCommand):
             for lock in self.locks.values():
                 lock.release()
         if report and crawlers:
-            from crawler.report.page import write_report
+            from crawler.monitoring.report.page import write_report
 
-            logger.info("report: %s", write_report(Path(self.settings["ARCHIVE_EXPORTS_DIR"])))
+            logger.info("report: %s", write_report(exports_dir(self.settings)))
         self.exitcode = self._exit_code(crawlers)
 
     def _exit_code(self, crawlers: list[Crawler]) -> int:

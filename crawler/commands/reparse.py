@@ -14,7 +14,7 @@ Nothing is fetched: http and https requests are answered from the archive
 middleware as in the crawl; robots.txt, deltafetch and the WARC writer are off. Each
 portal's run lock is taken first, as `scrapy crawl` does.
 `--verify` writes nothing: it re-derives every stored record from its WARC record and
-reports the fields that differ (`crawler.provenance`); exit 1 when any does.
+reports the fields that differ (`crawler.store.provenance`); exit 1 when any does.
 Exit codes: 0 ok, 1 a run failed (or `--verify` found differences), 64 no WARC input, 75 a portal's lock is held.
 """
 
@@ -34,11 +34,11 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
-from crawler.lock import LockedError, acquire
-from crawler.provenance import all_records, compare, report_lines
+from crawler.paths import exports_dir, state_dir
 from crawler.spiders.portal import PortalSpider
 from crawler.spiders.reparse import article_records, reparse_spider
-from crawler.state import state_dir
+from crawler.store.lock import LockedError, acquire
+from crawler.store.provenance import all_records, compare, report_lines
 from crawler.warc.reader import ArchivedRecord, scan, warc_inputs
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class Command(ScrapyCommand):
             "--verify",
             action="store_true",
             help="write nothing: re-derive every record of the exports (-o or ARCHIVE_EXPORTS_DIR) from its WARC "
-            "record and report the fields that differ (crawler/provenance.py)",
+            "record and report the fields that differ (crawler/store/provenance.py)",
         )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -92,7 +92,7 @@ class Command(ScrapyCommand):
         self._verified: Path | None = None
         if opts.verify:
             # Re-derived records go to a scratch root (with its own state); the real exports are only read.
-            self._verified = Path(self.settings.get("ARCHIVE_EXPORTS_DIR"))
+            self._verified = exports_dir(self.settings)
             scratch = Path(tempfile.mkdtemp(prefix="reparse-verify-"))
             self.settings.setdict(
                 {"ARCHIVE_EXPORTS_DIR": str(scratch), "ARCHIVE_STATE_DIR": "", "ARCHIVE_MONITOR_ENABLED": False},
@@ -123,7 +123,7 @@ class Command(ScrapyCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
         elif self._verified is not None:
-            self._report_verification(self._verified, Path(self.settings.get("ARCHIVE_EXPORTS_DIR")))
+            self._report_verification(self._verified, exports_dir(self.settings))
 
     def _report_verification(self, stored: Path, scratch: Path) -> None:
         try:

@@ -1,11 +1,11 @@
 """`scrapy resolve-initials [portal ...]`: recompute each portal's reporter-initials sidecar files.
 
 Scrapy names a command after its module, hence the hyphen; the command is
-`crawler.initials_sidecars.ResolveInitialsCommand` (typed and tested there). Exit code 0,
+`crawler.initials.sidecars.ResolveInitialsCommand` (typed and tested there). Exit code 0,
 or 64 when a named portal has no exports.
 """
 
-from crawler.initials_sidecars import ResolveInitialsCommand
+from crawler.initials.sidecars import ResolveInitialsCommand
 
 
 class Command(ResolveInitialsCommand):

@@ -6,14 +6,13 @@ on stderr otherwise. Reads ARCHIVE_EXPORTS_DIR and ARCHIVE_STATE_DIR like the cr
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 
 from crawler.exitcodes import EXIT_FAILURE, EXIT_OK
-from crawler.state import state_dir
-from crawler.verify import report_and_exit_code, verify
+from crawler.paths import exports_dir, state_dir
+from crawler.store.verify import report_and_exit_code, verify
 
 if TYPE_CHECKING:
     import argparse
@@ -33,6 +32,6 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        root = Path(self.settings["ARCHIVE_EXPORTS_DIR"])
+        root = exports_dir(self.settings)
         report = verify(root, args or None, state_dir=state_dir(self.settings))
         self.exitcode = EXIT_FAILURE if report_and_exit_code(report) else EXIT_OK

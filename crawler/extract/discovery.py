@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from crawler.extract.dates import parse_iso
-from crawler.pages import ListingEntry
+from crawler.items import ListingEntry
 
 logger = logging.getLogger(__name__)
 

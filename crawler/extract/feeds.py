@@ -14,7 +14,7 @@ from lxml import etree
 from scrapy.http import Response
 
 from crawler.extract.dates import parse_iso
-from crawler.pages import ListingEntry
+from crawler.items import ListingEntry
 
 logger = logging.getLogger(__name__)
 

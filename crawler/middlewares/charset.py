@@ -1,7 +1,7 @@
 """Read misdeclared pages in the encoding their bytes are really in, and say so on the item.
 
 `CharsetRepairMiddleware` (downloader) gives an HTML response whose declared charset is
-wrong or missing (`crawler.charset`) the right encoding, so that the page object reads the
+wrong or missing (`crawler.middlewares.encoding`) the right encoding, so that the page object reads the
 publisher's text instead of U+FFFD characters or mojibake; the body bytes (and the WARC
 record) stay as received. `CharsetWarningMiddleware` (spider) adds the repair as a
 `charset: ...` warning to every item parsed from that response, because a record decoded
@@ -18,7 +18,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 
-from crawler.charset import charset_problem
+from crawler.middlewares.encoding import charset_problem
 
 if TYPE_CHECKING:
     from scrapy import Request

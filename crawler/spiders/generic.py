@@ -29,9 +29,10 @@ from crawler.arguments import ArgumentError, parse_base_url
 from crawler.extract.discovery import feed_links, parse_sitemap, robots_sitemaps
 from crawler.extract.feeds import parse_feed
 from crawler.extract.select import page_root
-from crawler.pages import ListingEntry
-from crawler.portals import PortalDefinition, load_registry
+from crawler.items import ListingEntry
+from crawler.portals.base import PortalDefinition
 from crawler.portals.generic import any_portal
+from crawler.portals.registry import load_registry
 from crawler.spiders.portal import PortalSpider
 
 SKIPPED_SITEMAPS = re.compile(

@@ -10,7 +10,7 @@ Request meta keys (all namespaced):
     archive_record_id: `<portal>:<article id>` of an article request.
     archive_listing_page: 1-based page number of a listing request.
     archive_conditional: True on listing, feed and sitemap requests of scheduled runs
-        (sent with remembered validators by `crawler.conditional`; a `304` never reaches a callback).
+        (sent with remembered validators by `crawler.scheduling.conditional`; a `304` never reaches a callback).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.arguments import CrawlArguments
+from crawler.dedup.state import shared_state
 from crawler.extract.feeds import parse_feed
 from crawler.items import ArticleItem
-from crawler.pages import ListingEntry, NotAnArticle
-from crawler.portals import PortalDefinition, load_registry
-from crawler.state import shared_state
+from crawler.portals.base import ListingEntry, NotAnArticle, PortalDefinition
+from crawler.portals.registry import load_registry
 
 DEFINITE_NOT_ARTICLE = frozenset(
     {"photo_page", "video_page", "infographic_page", "listing_page", "not_article_url", "no_article_markup"}
@@ -66,7 +66,7 @@ class PortalSpider(scrapy.Spider):
 
     @classmethod
     def lock_key(cls, **kwargs: Any) -> str:
-        """Name of the run lock: one run per portal at a time (`crawler.lock`)."""
+        """Name of the run lock: one run per portal at a time (`crawler.store.lock`)."""
         return cls.name
 
     @classmethod
@@ -139,7 +139,7 @@ class PortalSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_listing, meta=meta)
 
     def _conditional(self) -> dict[str, bool]:
-        """Meta of a discovery request: conditional (`crawler.conditional`) in scheduled runs only.
+        """Meta of a discovery request: conditional (`crawler.scheduling.conditional`) in scheduled runs only.
 
         A `304` ends the request before any callback, and a listing walk with it: backfills and
         `refresh` runs must read unchanged pages, so they never send validators.

@@ -24,7 +24,8 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from crawler.portals import REGISTRY, PortalDefinition, load_registry
+from crawler.portals.base import PortalDefinition
+from crawler.portals.registry import REGISTRY, load_registry
 from crawler.spiders.portal import PortalSpider
 from crawler.warc.handler import REPARSE_META
 from crawler.warc.reader import ArchivedRecord

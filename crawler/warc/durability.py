@@ -16,15 +16,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThread
 
 if TYPE_CHECKING:
     from scrapy import Request
-    from scrapy.crawler import Crawler
-    from scrapy.http import Response
 
     from crawler.warc.files import OpenWarc
 
@@ -90,29 +86,3 @@ def _fsync_and_close(fd: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-class WarcDurabilityMiddleware:
-    """Downloader middleware holding each archived response until its WARC record is fsynced.
-
-    Placed first in process_response order (priority 950), so nothing downstream, spider
-    and pipelines included, sees a response whose record is not yet durable.
-    Settings: ARCHIVE_WARC_ENABLED.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> WarcDurabilityMiddleware:
-        if not crawler.settings.getbool("ARCHIVE_WARC_ENABLED"):
-            raise NotConfigured
-        return cls(crawler)
-
-    async def process_response(self, request: Request, response: Response) -> Response:
-        from crawler.warc.extension import WarcArchiver
-
-        archiver = self.crawler.get_extension(WarcArchiver)
-        if archiver is not None:
-            await maybe_deferred_to_future(archiver.sync.durable(request))
-        return response

@@ -23,6 +23,7 @@ from scrapy.utils.reactor import is_reactor_installed
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
+from crawler.paths import warc_dir
 from crawler.warc.cdxj import write_cdxj
 from crawler.warc.digests import INDEX_NAME, PayloadIndex
 from crawler.warc.durability import GroupSync
@@ -79,7 +80,7 @@ class WarcArchiver:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_WARC_ENABLED"):
             raise NotConfigured
-        directory = Path(settings.get("ARCHIVE_WARC_DIR") or Path(settings.get("ARCHIVE_EXPORTS_DIR")) / "warc")
+        directory = warc_dir(settings)
         extension = cls(
             crawler,
             directory,

@@ -17,6 +17,8 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.durable import fsync_dir, write_all
+
 WARC_SUFFIX = ".warc.gz"
 _NAME = re.compile(r"^(?P<prefix>.+)-(?P<day>\d{8})-(?P<seq>\d{5,})\.warc\.gz$")
 _GZIP_WBITS = zlib.MAX_WBITS | 16
@@ -71,7 +73,7 @@ class OpenWarc:
             except FileExistsError:
                 continue  # another process took this number between our listing and our create
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            _fsync_directory(directory)  # the new name itself must survive a crash
+            fsync_dir(directory)  # the new name itself must survive a crash
             return cls(path, fd)
 
     def append(self, *members: bytes) -> int:
@@ -82,9 +84,7 @@ class OpenWarc:
         offset = self.size
         try:
             for member in members:
-                view = memoryview(member)
-                while view:
-                    view = view[os.write(self.fd, view) :]
+                write_all(self.fd, member)
         except OSError:
             # A failed write (disk full) must not leave half a record for the next one to follow.
             os.ftruncate(self.fd, offset)
@@ -108,14 +108,6 @@ def _last_sequence(directory: Path, prefix: str, day: str) -> int:
     return max(
         (int(m.group("seq")) for m in matches if m and (m.group("prefix"), m.group("day")) == (prefix, day)), default=0
     )
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def lock_if_idle(path: Path) -> int | None:

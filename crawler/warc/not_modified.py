@@ -1,6 +1,6 @@
 """A `304 Not Modified` answer as a WARC 1.1 revisit record of the server-not-modified profile.
 
-A conditional request (`crawler.conditional`) answered `304` carries no payload: the
+A conditional request (`crawler.scheduling.conditional`) answered `304` carries no payload: the
 server says the page is the one we archived before. WARC 1.1 (section 6.7.3) records that
 as a `revisit` record with `WARC-Profile: .../revisit/server-not-modified`, whose block is
 the 304's status line and headers; `WARC-Refers-To` and `-Date` name the earlier response
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 ORIGINAL_META_KEY = "archive_conditional_original"
-"""Request meta (set by `crawler.conditional`): {"record_id", "date"} of the response whose validators were sent."""
+"""Request meta (set by conditional requests): {"record_id", "date"} of the response whose validators were sent."""
 
 
 def is_not_modified(exchange: Exchange) -> bool:

@@ -5,9 +5,9 @@ Hosts, names and zones come from `../shared/antara-site.md`. A new region is one
 
 from __future__ import annotations
 
-from crawler.portals import PortalDefinition, register
 from crawler.portals.antara.article import AntaraArticlePage
 from crawler.portals.antara.listing import AntaraListingPage
+from crawler.portals.base import PortalDefinition
 
 WIB = "Asia/Jakarta"  # UTC+7: Sumatra, Java, West and Central Kalimantan
 WITA = "Asia/Makassar"  # UTC+8: Bali, Nusa Tenggara, South/East/North Kalimantan, Sulawesi
@@ -41,7 +41,7 @@ def antara_portal(
 # "ANTARA News <province>" (seen for Kalimantan Timur and Kalimantan Barat); for the other
 # regions that pattern is derived, not seen. Where the host is a city (mataram, kupang,
 # manado, makassar, ambon) the spider is named after the province's usual abbreviation.
-register(
+PORTALS: tuple[PortalDefinition, ...] = (
     # WIB (UTC+7): Sumatra, Java, West and Central Kalimantan
     antara_portal("aceh", "Aceh", WIB),
     antara_portal("sumut", "Sumatera Utara", WIB),

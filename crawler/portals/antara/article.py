@@ -9,24 +9,18 @@ unless `strict=True` (fixture tests), where it raises.
 from __future__ import annotations
 
 import logging
-from datetime import UTC
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
-from w3lib.url import safe_url_string
 
 from crawler.extract import credits as credit_lines
-from crawler.extract.select import css, head_link, page_root
-from crawler.extract.text import content_hash, inline_text
-from crawler.items import ArticleItem, Image, parser_version
-from crawler.pages import ArticlePageBase, NotAnArticle
+from crawler.extract.select import css
+from crawler.extract.text import inline_text
+from crawler.items import ArticleItem, Image
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
 from crawler.portals.antara.layouts.base import BodyParts, detect
-
-if TYPE_CHECKING:
-    pass
+from crawler.portals.base import ArticlePageBase, NotAnArticle
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +37,13 @@ class AntaraArticlePage(ArticlePageBase):
         if refusal:
             return NotAnArticle(refusal)
         root = self._root
-        if self._record_id is None:
+        if self.record_id() is None:
             return NotAnArticle(self._unknown_page_reason(root, default="not_article_url"))
         found = detect(root, LAYOUTS)
         if found is None:
             return NotAnArticle(self._unknown_page_reason(root))
         layout_class, scope = found
-        layout = layout_class(root, scope, page_url=self._url, zone=self.portal.timezone, now=self.fetched_at)
+        layout = layout_class(root, scope, page_url=self.url(), zone=self.portal.timezone, now=self.fetched_at)
         parts = self._field("body", layout.body_parts, None)
         if parts is None or not parts.paragraphs:
             # A body that raised is a parser bug to look at, not an empty page: its own reason.
@@ -74,71 +68,36 @@ class AntaraArticlePage(ArticlePageBase):
             return "listing_page"
         return default
 
-    # --- identity -------------------------------------------------------------------------
-    @cached_property
+    @property
     def _root(self) -> etree._Element:
-        return page_root(self.response)
-
-    @cached_property
-    def _canonical_link(self) -> str | None:
-        href = head_link(self._root, "canonical")
-        # Page text, not a trusted URL: percent-encode whitespace, controls and junk before using it.
-        return safe_url_string(urljoin(self.response.url, href)) if href else None
-
-    @cached_property
-    def _record_id(self) -> str | None:
-        return self.portal.record_id(self.response.url) or self.portal.record_id(self._canonical_link or "")
-
-    @cached_property
-    def _url(self) -> str:
-        """The canonical URL on the real host; the page's own canonical link wins (it has the current slug)."""
-        canonical = self._canonical_link
-        if canonical and self.portal.record_id(canonical) == self._record_id:
-            return self.portal.canonical_url(canonical) or canonical
-        return self.portal.canonical_url(self.response.url) or self.response.url
+        return self._page_root
 
     # --- the record ---------------------------------------------------------------------
     def _item(self, layout: AntaraArticleLayout, parts: BodyParts, title: str) -> ArticleItem:
-        record_id = self._record_id
-        assert record_id is not None  # refused in `_refusal` otherwise
-        body = "\n\n".join(parts.paragraphs)
         block = credit_lines.parse_credits(parts.credit_texts)
         images: list[Image] = self._field("images", layout.images, [])
         published_raw = self._field("published_at_raw", layout.published_raw, None)
         published_at = self._field("published_at", layout.published_at, None)
         if published_at is None:
             self.warnings.append(f"published_at: cannot read {published_raw!r}")
-        item = ArticleItem(
-            id=record_id,
-            portal=self.portal.name,
-            site_name=self.portal.site_name,
-            url=self._url,
-            fetched_url=self.response.url,
-            title=title,
-            published_at=published_at,
-            published_at_raw=published_raw,
-            updated_at=self._field("updated_at", layout.updated_at, None),
-            section=self._field("section", layout.section, None),
-            tags=self._field("tags", layout.tags, []),
-            dateline=parts.dateline,
-            body=body,
+        fields: dict[str, Any] = {
+            "title": title,
+            "published_at": published_at,
+            "published_at_raw": published_raw,
+            "updated_at": self._field("updated_at", layout.updated_at, None),
+            "section": self._field("section", layout.section, None),
+            "tags": self._field("tags", layout.tags, list[str]()),
+            "dateline": parts.dateline,
+            "body": "\n\n".join(parts.paragraphs),
             **self._credits(layout, parts, block, images),
-            copyright=block.copyright,
-            copyright_holder=block.copyright_holder,
-            copyright_year=block.copyright_year,
-            images=images,
-            related=parts.related,
-            language=self._language(root_language=layout.root.get("lang")),
-            word_count=len(body.split()),
-            content_hash=content_hash(title, body),
-            layout=layout.name,
-            parser_version=parser_version(layout.name),
-            crawled_at=self.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
-        )
-        item.warnings = [*self.warnings, *block.problems]
-        for warning in item.warnings:
-            logger.warning("%s: %s", self.response.url, warning.encode("unicode_escape").decode("ascii"))
-        return item
+            "copyright": block.copyright,
+            "copyright_holder": block.copyright_holder,
+            "copyright_year": block.copyright_year,
+            "images": images,
+            "related": parts.related,
+            "language": self._language(root_language=layout.root.get("lang")),
+        }
+        return self.build_item(fields, layout=layout.name, problems=block.problems)
 
     def _credits(
         self, layout: AntaraArticleLayout, parts: BodyParts, block: credit_lines.CreditBlock, images: list[Image]

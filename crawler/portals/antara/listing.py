@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from crawler.extract.dates import parse_printed_date
 from crawler.extract.text import inline_text
-from crawler.pages import ListingEntry
+from crawler.items import ListingEntry
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
-    from crawler.portals import PortalDefinition
+    from crawler.portals.base import PortalDefinition
 
 ENTRY_BOXES = (".wrap__article-list article", ".post-list article", "article.simple-post", ".latest-news article")
 LINK_IN_BOX = "h3 a, h2 a, h4 a, a.title, a"

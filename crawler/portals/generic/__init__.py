@@ -18,7 +18,6 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.portals import register
 from crawler.portals.generic.article import GenericArticlePage
 from crawler.portals.generic.definition import GenericPortalDefinition
 from crawler.portals.generic.listing import GenericListingPage
@@ -135,4 +134,4 @@ PRESETS = (
 )
 """Named presets (spider = row name). Seputar Kaltim is left out: no host is known for it."""
 
-register(*PRESETS)
+PORTALS = PRESETS

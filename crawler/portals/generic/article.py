@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from crawler.extract import credits as credit_lines
-from crawler.extract.select import css, page_root
-from crawler.extract.text import content_hash, inline_text, normalise
-from crawler.items import ArticleItem, Image, parser_version
-from crawler.pages import ArticlePageBase, NotAnArticle
+from crawler.extract.select import css
+from crawler.extract.text import inline_text, normalise
+from crawler.items import ArticleItem, Image
+from crawler.portals.base import ArticlePageBase, NotAnArticle
 from crawler.portals.generic.body import BodyExtractor, GenericBody
 from crawler.portals.generic.metadata import PageMetadata
 
@@ -46,17 +44,16 @@ class GenericArticlePage(ArticlePageBase):
 
     INITIAL_WARNINGS = (HEURISTIC_WARNING,)
 
-    @cached_property
+    @property
     def root(self) -> etree._Element:
-        return page_root(self.response)
+        return self._page_root
 
     @cached_property
     def data(self) -> PageMetadata:
         return PageMetadata(self.root, page_url=self.response.url, zone=self.portal.timezone)
 
     def to_item(self) -> ArticleItem | NotAnArticle:
-        record_id = self.portal.record_id(self.response.url)
-        if record_id is None:
+        if self.portal.record_id(self.response.url) is None:
             return NotAnArticle("not_article_url")
         if any(marker in (self._page_title() or "").lower() for marker in SOFT_404_MARKERS):
             return NotAnArticle("soft_404")
@@ -65,23 +62,20 @@ class GenericArticlePage(ArticlePageBase):
             return NotAnArticle("body_error" if len(self.warnings) > 1 else "no_body")
         if not self._has_article_markup() and self._looks_like_a_list(parts.paragraphs):
             return NotAnArticle("no_article_markup")
-        return self._item(record_id, parts)
+        return self._item(parts)
 
     # --- fields ----------------------------------------------------------------------------
     def title(self) -> str | None:
         found = self.data.title() or self._first_h1() or self._page_title()
         return self._without_site_name(normalise(found)) if found else None
 
-    def url(self) -> str:
-        """The page's canonical link when it names the same article on the portal, else the fetched URL's."""
-        canonical = self.data.canonical()
-        if canonical and self._names_this_article(canonical):
-            return self.portal.canonical_url(canonical) or canonical
-        return self.portal.canonical_url(self.response.url) or self.response.url
+    def canonical_link(self) -> str | None:
+        """Structured data's canonical URL (JSON-LD, OpenGraph, link rel)."""
+        return self.data.canonical()
 
-    def _names_this_article(self, link: str) -> bool:
-        on_portal = self.portal.is_own_host(link) or _same_host(link, self.response.url)
-        return on_portal and self.portal.record_id(link) == self.portal.record_id(self.response.url)
+    def record_id(self) -> str | None:
+        """Only the fetched URL names the article: a generic page's canonical link is not trusted for identity."""
+        return self.portal.record_id(self.response.url)
 
     def language(self) -> str:
         code = (self.root.get("lang") or "").strip().lower().split("-")[0]
@@ -92,11 +86,10 @@ class GenericArticlePage(ArticlePageBase):
         return BodyExtractor(self.root, page_url=self.response.url, title=self.title(), hints=tuple(hints)).extract()
 
     # --- the record ----------------------------------------------------------------------------
-    def _item(self, record_id: str, parts: GenericBody) -> ArticleItem:
+    def _item(self, parts: GenericBody) -> ArticleItem:
         title = self._field("title", self.title, None) or ""
         if not title:
             self.warnings.append("title: not found")
-        body = "\n\n".join(parts.paragraphs)
         block = credit_lines.parse_credits(parts.leading_credits)
         leading = list(block.lines)
         block = credit_lines.parse_credits(parts.credit_texts, block)
@@ -106,38 +99,24 @@ class GenericArticlePage(ArticlePageBase):
         published_at = self._field("published_at", self.data.published_at, None)
         if published_at is None:
             self.warnings.append(f"published_at: cannot read {published_raw!r}")
-        images: list[Image] = self._field("images", lambda: self.data.images(parts.captions), [])
-        item = ArticleItem(
-            id=record_id,
-            portal=self.portal.name,
-            site_name=self.portal.site_name,
-            url=self.url(),
-            fetched_url=self.response.url,
-            title=title,
-            published_at=published_at,
-            published_at_raw=published_raw,
-            updated_at=self._field("updated_at", self.data.updated_at, None),
-            section=self._field("section", lambda: self.data.section(title), None),
-            tags=self._field("tags", self.data.tags, []),
-            dateline=parts.dateline,
-            body=body,
+        fields: dict[str, Any] = {
+            "title": title,
+            "published_at": published_at,
+            "published_at_raw": published_raw,
+            "updated_at": self._field("updated_at", self.data.updated_at, None),
+            "section": self._field("section", lambda: self.data.section(title), None),
+            "tags": self._field("tags", self.data.tags, list[str]()),
+            "dateline": parts.dateline,
+            "body": "\n\n".join(parts.paragraphs),
             **self._credits(parts, block, leading),
-            copyright=block.copyright,
-            copyright_holder=block.copyright_holder,
-            copyright_year=block.copyright_year,
-            images=images,
-            related=parts.related,
-            language=self.language(),
-            word_count=len(body.split()),
-            content_hash=content_hash(title, body),
-            layout=LAYOUT,
-            parser_version=parser_version(LAYOUT),
-            crawled_at=self.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
-        )
-        item.warnings = [*self.warnings, *block.problems]
-        for warning in item.warnings[1:]:
-            logger.warning("%s: %s", self.response.url, warning.encode("unicode_escape").decode("ascii"))
-        return item
+            "copyright": block.copyright,
+            "copyright_holder": block.copyright_holder,
+            "copyright_year": block.copyright_year,
+            "images": self._field("images", lambda: self.data.images(parts.captions), list[Image]()),
+            "related": parts.related,
+            "language": self.language(),
+        }
+        return self.build_item(fields, layout=LAYOUT, problems=block.problems)
 
     def _credits(self, parts: GenericBody, block: credit_lines.CreditBlock, leading: list[str]) -> dict[str, Any]:
         reporters = block.names("reporters")
@@ -196,7 +175,3 @@ class GenericArticlePage(ArticlePageBase):
         if match and match.group("tail").lower() in {name.lower() for name in names if name}:
             return match.group("head")
         return title
-
-
-def _same_host(a: str, b: str) -> bool:
-    return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()

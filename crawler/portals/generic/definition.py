@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from crawler.portals import PortalDefinition
+from crawler.portals.base import PortalDefinition
 
 _NUMERIC_SEGMENT = re.compile(r"^(?:[a-z]-)?(?P<id>\d{5,})(?:-[^/]*)?(?:\.html?)?$")
 _AMP_PREFIX = re.compile(r"^/amp(?=/)")

@@ -15,12 +15,12 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.extract.select import css
 from crawler.extract.text import inline_text
-from crawler.pages import ListingEntry
+from crawler.items import ListingEntry
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
-    from crawler.portals import PortalDefinition
+    from crawler.portals.base import PortalDefinition
 
 NEXT_LINK = (
     'link[rel="next"]',

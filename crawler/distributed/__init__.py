@@ -1,0 +1,1 @@
+"""Distributed mode on scrapy-redis: the add-on, the worker scheduler, the Redis scripts."""

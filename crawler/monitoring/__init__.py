@@ -1,0 +1,1 @@
+"""Watching runs: the run monitor, drift alarms, crawlall run logs, the report."""

@@ -1,0 +1,221 @@
+"""Run monitoring: per portal run, what was found, written and dropped, request errors, field coverage, health.
+
+Coverage is the share of records written by the run (new articles and revisions) with a
+non-empty title, published_at, reporters, editors, copyright, and a body of at least 200
+characters. A cron run every few minutes writes a handful of records, too few to judge a
+share on (one article without an editor is not a broken parser), so each threshold is
+applied to this run's records plus those of the portal's previous runs, newest first,
+until at least ARCHIVE_MONITOR_MIN_RECORDS are counted; with fewer records in the whole
+kept history (a new archive, a small backfill) coverage is reported but not judged. A
+template that changed silently therefore turns the run unhealthy within a few runs, and a
+fixed parser clears it the same way. A run that found fewer article links than ARCHIVE_MONITOR_MIN_LINKS (listing markup
+changed, portal down) or did not finish normally is unhealthy too; one whose listings and feeds were all answered
+`304 Not Modified` (`crawler.scheduling.conditional`) found nothing because nothing changed,
+and is healthy. Each run's coverage is also compared with the portal's own history
+(`crawler.monitoring.drift`), which saves the pages behind a drop as fixtures.
+
+An unhealthy run logs one ERROR line per problem naming portal, field and figure, says so
+in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+from weakref import WeakKeyDictionary
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.monitoring.drift import DriftWatch
+from crawler.monitoring.report import history
+from crawler.monitoring.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, Coverage, articles_block, requests_block
+from crawler.paths import exports_dir
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_NORMAL_FINISH = ("finished", "closespider_")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a run as the commands need it for their exit code."""
+
+    portal: str
+    healthy: bool
+    problems: tuple[str, ...] = ()
+    summary_path: Path | None = None
+
+
+_VERDICTS: WeakKeyDictionary[Crawler, Verdict] = WeakKeyDictionary()
+
+
+def verdict_of(crawler: Crawler) -> Verdict | None:
+    """The monitor's verdict on a finished crawl (None when monitoring is off or the spider never closed)."""
+    return _VERDICTS.get(crawler)
+
+
+@dataclass
+class Thresholds:
+    min_coverage: dict[str, float] = field(default_factory=dict)
+    min_records: int = 20
+    min_links: int = 1
+
+
+class RunMonitor:
+    """Extension: counts coverage on `item_scraped`, judges and records the run on `spider_closed`.
+
+    Settings: ARCHIVE_MONITOR_ENABLED, ARCHIVE_MONITOR_MIN_RECORDS, ARCHIVE_MONITOR_MIN_LINKS,
+    ARCHIVE_MONITOR_MIN_<FIELD>_COVERAGE (TITLE, PUBLISHED_AT, BODY, REPORTERS, EDITORS, COPYRIGHT),
+    ARCHIVE_REPORT_ENABLED, ARCHIVE_REPORT_RETENTION_DAYS, ARCHIVE_EXPORTS_DIR.
+    Stats: archive/monitor/healthy (1/0), archive/monitor/problems.
+    """
+
+    def __init__(self, crawler: Crawler, thresholds: Thresholds, exports_root: Path) -> None:
+        self.crawler = crawler
+        self.thresholds = thresholds
+        self.exports_root = exports_root
+        self.coverage = Coverage()
+        self.started_at = datetime.now(UTC)
+        self._pooled_runs = 1
+        self.drift: DriftWatch | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_MONITOR_ENABLED"):
+            raise NotConfigured("ARCHIVE_MONITOR_ENABLED is off")
+        thresholds = Thresholds(
+            min_coverage={
+                name: settings.getfloat(f"ARCHIVE_MONITOR_MIN_{name.upper()}_COVERAGE") for name in COVERAGE_FIELDS
+            },
+            min_records=settings.getint("ARCHIVE_MONITOR_MIN_RECORDS"),
+            min_links=settings.getint("ARCHIVE_MONITOR_MIN_LINKS"),
+        )
+        monitor = cls(crawler, thresholds, exports_dir(settings))
+        monitor.drift = DriftWatch.from_settings(settings, monitor.exports_root)
+        crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
+        return monitor
+
+    def item_scraped(self, item: Any) -> None:
+        # item_scraped fires only for items every pipeline kept, i.e. records written by this run.
+        record = ItemAdapter(item).asdict()
+        self.coverage.add(record)
+        if self.drift is not None:
+            self.drift.add(record)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        summary = self._summary(spider, reason, stats)
+        judged = self._judged_coverage(spider.name)
+        problems = self._problems(summary, judged)
+        if self.drift is not None:
+            problems += self.drift.check(spider, summary)
+        summary["judged_coverage"] = {**judged.as_json(), "runs": self._pooled_runs,
+                                      "judged": judged.records >= self.thresholds.min_records}  # fmt: skip
+        summary["problems"] = problems
+        summary["status"] = "unhealthy" if problems else "ok"
+        for problem in problems:
+            logger.error("UNHEALTHY %s", problem["message"])
+        self.crawler.stats.set_value("archive/monitor/healthy", 0 if problems else 1)
+        self.crawler.stats.set_value("archive/monitor/problems", len(problems))
+        path = self._record(summary)
+        _VERDICTS[self.crawler] = Verdict(spider.name, not problems, tuple(p["message"] for p in problems), path)
+        logger.info("run summary of %s (%s): %s", spider.name, summary["status"], path)
+
+    # --- summary -------------------------------------------------------------------------------------
+    def _summary(self, spider: Spider, reason: str, stats: dict[str, Any]) -> dict[str, Any]:
+        arguments = getattr(spider, "arguments", None)
+        return {
+            "format": SUMMARY_FORMAT,
+            "portal": spider.name,
+            "run_id": uuid.uuid4().hex[:12],
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finish_reason": reason,
+            "arguments": {k: str(getattr(arguments, k)) for k in ("since", "until") if getattr(arguments, k, None)}
+            | ({"refresh": "1"} if getattr(spider, "refresh", False) else {}),
+            "articles": articles_block(stats),
+            "requests": requests_block(stats),
+            "coverage": self.coverage.as_json(),
+        }
+
+    def _judged_coverage(self, portal: str) -> Coverage:
+        """This run's coverage, topped up with the portal's earlier runs until min_records are counted."""
+        pooled = Coverage(self.coverage.records, self.coverage.covered.copy())
+        self._pooled_runs = 1
+        if pooled.records >= self.thresholds.min_records:
+            return pooled
+        for earlier in history.summaries(self.exports_root, newest_first=True):
+            if earlier.get("portal") != portal:
+                continue
+            pooled.merge(earlier.get("coverage", {}))
+            self._pooled_runs += 1
+            if pooled.records >= self.thresholds.min_records:
+                break
+        return pooled
+
+    def _problems(self, summary: dict[str, Any], judged: Coverage) -> list[dict[str, Any]]:
+        problems: list[dict[str, Any]] = []
+        portal, reason = summary["portal"], summary["finish_reason"]
+        if not reason.startswith(_NORMAL_FINISH):
+            problems.append(_problem("finish", None, reason, "finished", f"{portal}: the run ended with {reason!r}"))
+        found = summary["articles"]["found"]
+        if found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
+            message = (
+                f"{portal}: found {found} article links in listings and feeds "
+                f"(minimum {self.thresholds.min_links}): listing markup changed or portal unreachable?"
+            )
+            problems.append(_problem("links", None, found, self.thresholds.min_links, message))
+        if judged.records < self.thresholds.min_records:
+            # Too few records, even with the portal's earlier runs, for a share to mean anything yet.
+            logger.info("%s: coverage not judged, %d records so far (minimum %d)", portal, judged.records,
+                        self.thresholds.min_records)  # fmt: skip
+            return problems
+        for name, minimum in self.thresholds.min_coverage.items():
+            share = judged.share(name)
+            if share < minimum:
+                message = (
+                    f"{portal}: field {name} coverage {share:.1%} ({judged.covered[name]}/{judged.records} records"
+                    f" over {self._pooled_runs} run(s)) is below the minimum {minimum:.0%}"
+                )
+                problems.append(_problem("coverage", name, round(share, 4), minimum, message))
+        return problems
+
+    def _record(self, summary: dict[str, Any]) -> Path | None:
+        settings = self.crawler.settings
+        try:
+            path = history.record(self.exports_root, summary)
+            history.prune(self.exports_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
+            if settings.getbool("ARCHIVE_REPORT_ENABLED"):
+                from crawler.monitoring.report.page import (
+                    write_report,  # matplotlib loads only when a report is written
+                )
+
+                write_report(self.exports_root)
+        except OSError:
+            logger.exception("could not write the run summary or report under %s", self.exports_root)
+            return None
+        return path
+
+
+def _all_sources_unchanged(crawler: Crawler) -> bool:
+    """Every listing, feed and sitemap was answered `304 Not Modified` (conditional requests): nothing changed."""
+    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    parsed = sum(int(stats.get(f"archive/discovery/{kind}", 0)) for kind in ("listing_pages", "feeds", "sitemaps"))
+    return parsed == 0 and int(stats.get("archive/conditional/not_modified", 0)) > 0
+
+
+def _problem(check: str, field_name: str | None, value: Any, threshold: Any, message: str) -> dict[str, Any]:
+    return {"check": check, "field": field_name, "value": value, "threshold": threshold, "message": message}

@@ -1,0 +1,96 @@
+"""The machine-readable summary of one portal run, built from the crawler's stats and the field coverage.
+
+Summary keys (format 1): `portal`, `run_id`, `started_at`, `finished_at` (ISO UTC),
+`finish_reason`, `arguments`, `status` (`ok` / `unhealthy`), `problems` (list of
+{check, field, value, threshold, message}), `articles` {found, skipped_stored, fetched,
+new, revised, written, dropped: {reason: n}}, `requests` {total, errors: {type: n},
+not_modified (conditional requests answered 304)}, `coverage` {records, fields: {field:
+covered}} for this run and `judged_coverage` (the same over the records the thresholds were
+applied to, see `crawler.monitoring.monitor`); `coverage_gaps` and `drift` (see `crawler.monitoring.drift`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SUMMARY_FORMAT = 1
+BODY_MIN_CHARS = 200
+COVERAGE_FIELDS = ("title", "published_at", "body", "reporters", "editors", "copyright")
+"""Fields whose coverage is measured, in report order; `body` counts only bodies of at least BODY_MIN_CHARS."""
+
+
+def is_covered(field_name: str, record: Mapping[str, Any]) -> bool:
+    value = record.get(field_name)
+    if field_name == "body":
+        return isinstance(value, str) and len(value) >= BODY_MIN_CHARS
+    return bool(value)
+
+
+@dataclass
+class Coverage:
+    """How many records had each field filled."""
+
+    records: int = 0
+    covered: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        self.records += 1
+        self.covered.update(name for name in COVERAGE_FIELDS if is_covered(name, record))
+
+    def merge(self, other: Mapping[str, Any]) -> None:
+        """Add a summary's `coverage` block (as stored in JSON)."""
+        self.records += int(other.get("records", 0))
+        self.covered.update({k: int(v) for k, v in dict(other.get("fields", {})).items()})
+
+    def share(self, field_name: str) -> float:
+        return self.covered[field_name] / self.records if self.records else 1.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"records": self.records, "fields": {name: self.covered[name] for name in COVERAGE_FIELDS}}
+
+
+_DROPPED_PREFIXES = {
+    "archive/dedup/dropped/": "",
+    "archive/parse/not_an_article/": "not_an_article/",
+}
+_DROPPED_KEYS = {"archive/parse/out_of_range": "out_of_range", "archive/jsonl/failed": "write_failed"}
+
+
+def articles_block(stats: Mapping[str, Any]) -> dict[str, Any]:
+    dropped: dict[str, int] = {}
+    for key, value in stats.items():
+        for prefix, label in _DROPPED_PREFIXES.items():
+            if key.startswith(prefix):
+                dropped[label + key[len(prefix) :]] = int(value)
+        if key in _DROPPED_KEYS:
+            dropped[_DROPPED_KEYS[key]] = int(value)
+    return {
+        "found": int(stats.get("archive/discovery/links", 0)),
+        "skipped_stored": int(stats.get("archive/deltafetch/skipped", 0)),
+        "fetched": int(stats.get("archive/parse/articles", 0)),
+        "new": int(stats.get("archive/dedup/new", 0)),
+        "revised": int(stats.get("archive/dedup/revision", 0)),
+        "written": int(stats.get("archive/jsonl/written", 0)),
+        "dropped": dict(sorted(dropped.items())),
+    }
+
+
+def requests_block(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Request count and errors by type: exception class, HTTP status >= 400, robots.txt refusals, given-up retries."""
+    errors: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith("downloader/exception_type_count/"):
+            errors[key.rsplit("/", 1)[1].rsplit(".", 1)[-1]] = int(value)
+        elif key.startswith("downloader/response_status_count/") and key.rsplit("/", 1)[1] >= "400":
+            errors[f"http_{key.rsplit('/', 1)[1]}"] = int(value)
+        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
+            errors[f"spider/{key.split('/', 1)[1]}"] = int(value)
+    for key, label in (("robotstxt/forbidden", "robots_forbidden"), ("retry/max_reached", "retry_max_reached"),
+                       ("archive/retry_after/gave_up", "retry_after_gave_up")):  # fmt: skip
+        if stats.get(key):
+            errors[label] = int(stats[key])
+    return {"total": int(stats.get("downloader/request_count", 0)), "errors": dict(sorted(errors.items())),
+            "not_modified": int(stats.get("archive/conditional/not_modified", 0))}  # fmt: skip

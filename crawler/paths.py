@@ -1,0 +1,63 @@
+"""Every directory the archiver writes, derived from the settings in one place.
+
+    <ARCHIVE_EXPORTS_DIR>                  records and manifests, one folder per portal
+    <ARCHIVE_STATE_DIR>   = <exports>/.state   dedup state, frontier, validators, run locks
+    <ARCHIVE_WARC_DIR>    = <exports>/warc     WARC files, their CDXJ indexes, the revisit index
+    <ARCHIVE_LOG_DIR>     = <exports>/.logs    one log file per `scrapy crawlall` run
+    <ARCHIVE_DRIFT_DIR>   = <exports>/drift    pages saved behind drift alarms
+    <exports>/.runs                            run summaries (crawler.monitoring.report)
+
+An empty setting means its default under the exports root; hidden names keep bookkeeping
+from being taken for a portal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+STATE_DIR_NAME = ".state"
+LOG_DIR_NAME = ".logs"
+RUNS_DIR_NAME = ".runs"
+WARC_DIR_NAME = "warc"
+DRIFT_DIR_NAME = "drift"
+DEFAULT_EXPORTS_DIR = "exports"
+
+
+class _Settings(Protocol):
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+def exports_dir(settings: _Settings) -> Path:
+    """ARCHIVE_EXPORTS_DIR (default `exports`)."""
+    return Path(settings.get("ARCHIVE_EXPORTS_DIR") or DEFAULT_EXPORTS_DIR)
+
+
+def _under_exports(settings: _Settings, name: str, default: str) -> Path:
+    configured = settings.get(name) or ""
+    return Path(configured) if configured else exports_dir(settings) / default
+
+
+def state_dir(settings: _Settings) -> Path:
+    """ARCHIVE_STATE_DIR, or `<exports>/.state`."""
+    return _under_exports(settings, "ARCHIVE_STATE_DIR", STATE_DIR_NAME)
+
+
+def warc_dir(settings: _Settings) -> Path:
+    """ARCHIVE_WARC_DIR, or `<exports>/warc`."""
+    return _under_exports(settings, "ARCHIVE_WARC_DIR", WARC_DIR_NAME)
+
+
+def log_dir(settings: _Settings) -> Path:
+    """ARCHIVE_LOG_DIR, or `<exports>/.logs`."""
+    return _under_exports(settings, "ARCHIVE_LOG_DIR", LOG_DIR_NAME)
+
+
+def drift_dir(settings: _Settings) -> Path:
+    """ARCHIVE_DRIFT_DIR, or `<exports>/drift`."""
+    return _under_exports(settings, "ARCHIVE_DRIFT_DIR", DRIFT_DIR_NAME)
+
+
+def runs_dir(exports_root: Path) -> Path:
+    """Run summaries of an exports root: `<exports>/.runs`."""
+    return exports_root / RUNS_DIR_NAME

@@ -1,0 +1,1 @@
+"""What to fetch: the frontier, deltafetch, conditional requests, listing-first order, politeness, limits."""

@@ -1,0 +1,39 @@
+"""The WARC archive's downloader middleware: no response goes on before its WARC record is durable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from crawler.warc.extension import WarcArchiver
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+
+class WarcDurabilityMiddleware:
+    """Downloader middleware holding each archived response until its WARC record is fsynced.
+
+    Placed first in process_response order (priority 950), so nothing downstream, spider
+    and pipelines included, sees a response whose record is not yet durable.
+    Settings: ARCHIVE_WARC_ENABLED.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcDurabilityMiddleware:
+        if not crawler.settings.getbool("ARCHIVE_WARC_ENABLED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        archiver = self.crawler.get_extension(WarcArchiver)
+        if archiver is not None:
+            await maybe_deferred_to_future(archiver.sync.durable(request))
+        return response
