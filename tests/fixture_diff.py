@@ -13,7 +13,8 @@ expected JSON: `--write-unreviewed` writes the parser's output beside it as
 `<case>.json.unreviewed`, for a human to read, correct and copy into `<case>.json` by hand.
 CI never regenerates expectations (style.md 2.8).
 
-The loading and parsing helpers here are shared with `test_fixtures.py` and `fixture_coverage.py`.
+The loading and parsing helpers here are shared with `test_fixtures.py` (every family) and
+`fixture_coverage.py`. The tool finds cases of every family.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from crawler.items import ArticleItem  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 FAMILIES = ("antara",)
-"""Families whose fixtures run through `REGISTRY[meta.portal].article_page`."""
+"""The default families of `discover()` (the fuzz test's pages, `fixture_coverage.py`); `all_families()` has every one."""
 RECORD_FIELDS = tuple(f.name for f in fields(ArticleItem))
 NOT_ARTICLE_KEY = "not_an_article"
 
@@ -84,6 +85,11 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def all_families() -> tuple[str, ...]:
+    """Every family folder under `FIXTURES` (`antara`, `generic`, ...), sorted."""
+    return tuple(sorted(path.name for path in FIXTURES.iterdir() if path.is_dir()))
+
+
 def discover(families: tuple[str, ...] = FAMILIES) -> list[Case]:
     """Every `<case>.html` under the families' fixture folders, sorted by name."""
     cases = []
@@ -98,7 +104,7 @@ def discover(families: tuple[str, ...] = FAMILIES) -> list[Case]:
 def find_case(name: str) -> Case:
     """A case by `<era>/<case>`, `<family>/<era>/<case>` or a path to any of its files."""
     wanted = name.removesuffix(".html").removesuffix(".meta.json").removesuffix(".json")
-    for case in discover():
+    for case in discover(all_families()):
         path = case.html_path.with_suffix("").as_posix()
         if wanted in (case.name, f"{case.family}/{case.name}") or path.endswith("/" + wanted.lstrip("./")):
             return case
@@ -118,11 +124,22 @@ def family_registry(family: str) -> dict[str, Any]:
     return {name: portal for name, portal in REGISTRY.items() if portal.family == family}
 
 
-def parse(case: Case) -> Any:
-    """Run the portal's page object strictly on the case; `ArticleItem` or `NotAnArticle`."""
-    portal = family_registry(case.family)[case.meta["portal"]]
+def portal_of(case: Case) -> Any:
+    """The case's portal: its family's registry row, or (a page of an unknown portal, meta `base_url`)
+    the definition the `portal` spider builds for that base URL."""
+    registry = family_registry(case.family)
+    if case.meta["portal"] in registry or "base_url" not in case.meta:
+        return registry[case.meta["portal"]]
+    from crawler.portals.generic import any_portal  # late, like family_registry
+
+    return any_portal(case.meta["base_url"])
+
+
+def parse(case: Case, *, strict: bool = True) -> Any:
+    """Run the portal's page object on the case (strictly by default); `ArticleItem` or `NotAnArticle`."""
+    portal = portal_of(case)
     fetched_at = datetime.fromisoformat(case.meta["fetched_at"])
-    return portal.article_page(response_for(case), portal, fetched_at=fetched_at, strict=True).to_item()
+    return portal.article_page(response_for(case), portal, fetched_at=fetched_at, strict=strict).to_item()
 
 
 def as_record(result: Any) -> dict[str, Any]:
@@ -169,7 +186,8 @@ def _report(case: Case, *, write_unreviewed: bool) -> int:
 
 def _summary() -> int:
     failing = 0
-    for case in discover():
+    cases = discover(all_families())
+    for case in cases:
         try:
             actual = as_record(parse(case))
         except Exception as exc:  # the summary must go on to the next case
@@ -179,7 +197,7 @@ def _summary() -> int:
         keys = [k for k in sorted(set(case.expected) | set(actual)) if case.expected.get(k) != actual.get(k)]
         failing += bool(keys)
         print(f"{case.name}: {'ok' if not keys else 'differs in ' + ', '.join(keys)}")
-    print(f"{failing} of {len(discover())} cases differ")
+    print(f"{failing} of {len(cases)} cases differ")
     return 1 if failing else 0
 
 
@@ -195,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.list:
-        print("\n".join(case.name for case in discover()))
+        print("\n".join(f"{case.family}/{case.name}" for case in discover(all_families())))
         return 0
     if args.all:
         return _summary()

@@ -14,7 +14,7 @@ import copy
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ import pytest
 from crawler.scheduling.frontier import Frontier
 from crawler.warc.not_modified import PROFILE
 from tests.replica.data import write_file
-from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
 from tests.warc_reading import all_records
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 ARTICLE = re.compile(r"^/(?:amp/)?berita/(\d+)")
@@ -35,13 +37,13 @@ RUNS: dict[str, tuple[CrawlResult, list[dict[str, Any]]]] = {}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningReplica, Path, Path]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> tuple[RunningReplica, Path, Path]:
     workdir = tmp_path_factory.mktemp("conditional")
     data = workdir / "data.json"
     shutil.copy(KALTIM_DATA, data)
-    replica = start_replica(data, workdir / "replica", "--conditional")
-    yield replica, data, workdir / "exports"
-    replica.stop()
+    return module_replica_factory(data, "--conditional"), data, workdir / "exports"
 
 
 def _run(site: tuple[RunningReplica, Path, Path], name: str, **settings: str) -> tuple[CrawlResult, list[dict]]:

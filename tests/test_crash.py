@@ -22,9 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.replica.data import write_file
 from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, run_crawl
 from tests.replica.synth import generate
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl` killed at random moments, `scrapy verify`
 
 PORTAL = "antara_kaltim"
 KILLS = 20

@@ -16,7 +16,7 @@ import dataclasses
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,10 @@ from crawler.items import SCHEMA_VERSION, ArticleItem, parser_version
 from crawler.portals.registry import REGISTRY, load_registry
 from tests.replica.data import load_file
 from tests.replica.expected import UNCHECKED_FIELDS, expected_records, export_partition
-from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
 from tests.replica.render_pages import listing_entries, page_count
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 load_registry()
@@ -42,10 +44,12 @@ ARTICLE_PATH = re.compile(r"^/(?:amp/)?berita/(\d+)(?:/|$)")
 
 @dataclasses.dataclass
 class Run:
-    """A finished crawl and the replica requests it made."""
+    """A finished crawl, the replica requests it made, and the clock before and after it (UTC)."""
 
     result: CrawlResult
     requests: list[dict[str, Any]]
+    started: datetime
+    finished: datetime
 
     def by_id(self) -> dict[str, dict[str, Any]]:
         return {record["id"]: record for record in self.result.records}
@@ -53,8 +57,9 @@ class Run:
 
 def _crawl(replica: RunningReplica, exports: Path, arguments: dict[str, str] | None = None) -> Run:
     mark = replica.mark()
+    started = datetime.now(UTC).replace(microsecond=0)  # crawled_at has whole seconds
     result = run_crawl(PORTAL, exports, base_url=replica.base_url, arguments=arguments, env=trap_proxy_env(replica))
-    return Run(result, replica.requests(mark))
+    return Run(result, replica.requests(mark), started, datetime.now(UTC))
 
 
 def _diagnose(run: Run) -> str:
@@ -68,11 +73,9 @@ def full_run(kaltim_replica: RunningReplica, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def query_replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningReplica]:
+def query_replica(module_replica_factory: Callable[..., RunningReplica]) -> RunningReplica:
     """The same data with `/terkini?page=<n>` pager links."""
-    replica = start_replica(KALTIM_DATA, tmp_path_factory.mktemp("replica-query"), "--pagination", "query")
-    yield replica
-    replica.stop()
+    return module_replica_factory(KALTIM_DATA, "--pagination", "query")
 
 
 def _listing_pages(requests: list[dict[str, Any]]) -> set[int]:
@@ -125,7 +128,8 @@ def test_provenance_fields(full_run: Run, kaltim_replica: RunningReplica) -> Non
         match = ARTICLE_PATH.match(fetched.path)
         assert match is not None and record["id"] == f"{PORTAL}:{match[1]}", record["fetched_url"]
         crawled = datetime.fromisoformat(record["crawled_at"])
-        assert crawled.utcoffset() is not None and abs((datetime.now(UTC) - crawled).total_seconds()) < 3600
+        # Taken during the run (a bound from the clock around it, not a duration a loaded machine could exceed).
+        assert crawled.utcoffset() is not None and full_run.started <= crawled <= full_run.finished
         assert re.fullmatch(r"[0-9a-f]{64}", record["content_hash"]), record["content_hash"]
         assert record["schema_version"] == SCHEMA_VERSION
         assert record["parser_version"] == parser_version(record["layout"])

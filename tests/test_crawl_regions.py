@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.replica.data import load_file
 from tests.replica.expected import expected_records
-from tests.replica.harness import KALTIM_DATA, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, RunningReplica, run_crawl, trap_proxy_env
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 REGIONS = ["antara_kalbar", "antara_sulsel", "antara_papua"]
 
 
 @pytest.mark.parametrize("portal", REGIONS)
-def test_region_crawl_exports_every_article_with_its_facts(tmp_path: Path, portal: str) -> None:
-    replica = start_replica(KALTIM_DATA, tmp_path / "replica", "--portal", portal)
-    try:
-        result = run_crawl(portal, tmp_path / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
-    finally:
-        replica.stop()
+def test_region_crawl_exports_every_article_with_its_facts(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica], portal: str
+) -> None:
+    replica = replica_factory(KALTIM_DATA, "--portal", portal)
+    result = run_crawl(portal, tmp_path / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
     assert result.process.returncode == 0, result.process.stderr[-3000:]
     expected = expected_records(load_file(KALTIM_DATA, portal=portal))
     counts = Counter(record["id"] for record in result.records)

@@ -10,28 +10,26 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
 from crawler.store.lock import acquire
-from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, start_replica, trap_proxy_env
+from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, trap_proxy_env
+
+pytestmark = pytest.mark.e2e  # replicas, `scrapy crawlall`
 
 PORTALS = ("antara_kaltim", "antara_kalbar")
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningReplica]]:
-    workdir = tmp_path_factory.mktemp("crawlall")
-    started = {
-        "antara_kaltim": start_replica(KALTIM_DATA, workdir / "kaltim"),
-        "antara_kalbar": start_replica(KALTIM_DATA, workdir / "kalbar", "--portal", "antara_kalbar"),
+def replicas(module_replica_factory: Callable[..., RunningReplica]) -> dict[str, RunningReplica]:
+    return {
+        "antara_kaltim": module_replica_factory(KALTIM_DATA),
+        "antara_kalbar": module_replica_factory(KALTIM_DATA, "--portal", "antara_kalbar"),
     }
-    yield started
-    for replica in started.values():
-        replica.stop()
 
 
 def crawlall(exports: Path, replicas: dict[str, RunningReplica], *portals: str,
@@ -103,12 +101,11 @@ def test_configuration_errors_refuse_before_anything_runs(
     assert all(replica.requests(marks[name]) == [] for name, replica in replicas.items())
 
 
-def test_an_unhealthy_portal_sets_the_exit_code(tmp_path: Path, replicas: dict[str, RunningReplica]) -> None:
-    changed = start_replica(KALTIM_DATA, tmp_path / "changed", "--portal", "antara_kalbar", "--credits-class", "x")
-    try:
-        done = crawlall(tmp_path / "exports", {**replicas, "antara_kalbar": changed}, *PORTALS)
-    finally:
-        changed.stop()
+def test_an_unhealthy_portal_sets_the_exit_code(
+    tmp_path: Path, replicas: dict[str, RunningReplica], replica_factory: Callable[..., RunningReplica]
+) -> None:
+    changed = replica_factory(KALTIM_DATA, "--portal", "antara_kalbar", "--credits-class", "x")
+    done = crawlall(tmp_path / "exports", {**replicas, "antara_kalbar": changed}, *PORTALS)
     assert done.returncode == EXIT_UNHEALTHY, done.stderr[-3000:]
     assert done.stderr.startswith("scrapy crawlall: antara_kalbar unhealthy: ") and "field editors" in done.stderr
     assert "antara_kaltim" not in done.stderr

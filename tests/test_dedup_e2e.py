@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.replica.data import write_file
 from tests.replica.harness import KALTIM_DATA, ROOT, CrawlResult, RunningReplica, run_crawl
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 ARTICLE_PATH = re.compile(r"^/(?:amp/)?berita/(\d+)")

@@ -88,6 +88,7 @@ def alarm(history: History) -> dict[str, Any]:
     return next(a for a in summary["drift"]["alarms"] if a["field"] == "editors")
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl` (the module's crawl history)
 def test_healthy_history_raises_no_alarm(history: History) -> None:
     for result, summary in history.runs[:3]:
         assert result.process.returncode == 0, result.process.stderr[-3000:]
@@ -95,6 +96,7 @@ def test_healthy_history_raises_no_alarm(history: History) -> None:
     assert [s["coverage"]["records"] for _, s in history.runs] == [32, 10, 10, 10, 10]
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl` (the module's crawl history)
 def test_first_bad_run_raises_the_alarm_naming_the_field(history: History, alarm: dict[str, Any]) -> None:
     result, summary = history.runs[3]
     assert result.process.returncode == EXIT_UNHEALTHY, result.process.stderr[-3000:]
@@ -109,6 +111,7 @@ def test_first_bad_run_raises_the_alarm_naming_the_field(history: History, alarm
     print(f"drift alarm: {lines[0]}")  # noqa: T201
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl` (the module's crawl history)
 def test_offending_pages_are_saved_as_unreviewed_fixtures(history: History, alarm: dict[str, Any]) -> None:
     _, summary = history.runs[3]
     directory = Path(alarm["fixtures"]["dir"])
@@ -127,6 +130,7 @@ def test_offending_pages_are_saved_as_unreviewed_fixtures(history: History, alar
         assert output["editors"] == [] and output["url"] == meta["url"]
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl` (the module's crawl history)
 def test_the_alarm_stays_on_and_names_the_first_runs_fixtures(history: History, alarm: dict[str, Any]) -> None:
     """The drift is not fixed on the next run: still unhealthy, compared with the clean runs, no new files."""
     result, summary = history.runs[4]
@@ -137,6 +141,7 @@ def test_the_alarm_stays_on_and_names_the_first_runs_fixtures(history: History, 
     assert sorted(p.name for p in (history.exports / "drift" / PORTAL).iterdir()) == [history.runs[3][1]["run_id"]]
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl` (the module's crawl history)
 def test_saved_fixtures_reproduce_the_failure_once_reviewed(
     history: History, alarm: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

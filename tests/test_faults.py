@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,10 @@ import pytest
 from tests.replica.data import load_file, write_file
 from tests.replica.expected import UNCHECKED_FIELDS, expected_records
 from tests.replica.faults import read_log
-from tests.replica.harness import CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import CrawlResult, RunningReplica, run_crawl, trap_proxy_env
 from tests.replica.synth import generate
+
+pytestmark = pytest.mark.e2e  # faulty replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 SEED = 8
@@ -100,22 +102,21 @@ def dumped_stats(log: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRuns]:
+def fault_runs(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> FaultRuns:
     work = tmp_path_factory.mktemp("faults")
     data = faulty_data(work / "data.json")
     log = work / "faults.jsonl"
-    replica = start_replica(
-        data, work / "replica", "--faults", str(SEED), "--faults-hang-seconds", HANG_SECONDS, "--faults-log", str(log)
+    replica = module_replica_factory(
+        data, "--faults", str(SEED), "--faults-hang-seconds", HANG_SECONDS, "--faults-log", str(log)
     )
-    try:
-        exports = work / "exports"
-        runs = [
-            run_crawl(PORTAL, exports, base_url=replica.base_url, settings=settings, env=trap_proxy_env(replica))
-            for settings in (SETTINGS, {**SETTINGS, **CATCH_UP})
-        ]
-        yield FaultRuns(replica, runs, read_log(log), replica.requests(), expected_records(load_file(data)))
-    finally:
-        replica.stop()
+    exports = work / "exports"
+    runs = [
+        run_crawl(PORTAL, exports, base_url=replica.base_url, settings=settings, env=trap_proxy_env(replica))
+        for settings in (SETTINGS, {**SETTINGS, **CATCH_UP})
+    ]
+    return FaultRuns(replica, runs, read_log(log), replica.requests(), expected_records(load_file(data)))
 
 
 def _diagnose(result: CrawlResult) -> str:

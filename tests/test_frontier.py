@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from crawler.dedup.neardup import NearDupParams
 from crawler.dedup.sqlite import SqliteDedupState
 from crawler.dedup.state import StoredRecord
@@ -45,6 +47,7 @@ def test_other_portals_entries_are_not_due(tmp_path: Path) -> None:
     assert Frontier(tmp_path / "frontier.sqlite3", PORTAL).due(state, max_attempts=5) == ([], [])
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`
 def test_an_old_article_that_failed_once_is_stored_by_the_next_scheduled_run(
     tmp_path: Path, replica_factory: Callable[..., RunningReplica]
 ) -> None:

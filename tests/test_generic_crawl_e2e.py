@@ -25,6 +25,8 @@ import pytest
 from tests.generic_site.site import ARTICLES
 from tests.replica.harness import ROOT, CrawlResult, run_crawl
 
+pytestmark = pytest.mark.e2e  # generic test site server, `scrapy crawl`
+
 
 @dataclass
 class Site:

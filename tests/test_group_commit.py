@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from crawler.items import ArticleItem
 from crawler.store.layout import Manifest, read_archive
 from crawler.store.verify import verify
 from tests.storage_support import PORTAL, Chain, article, read_records
-from tests.support.redis_server import redis_server
 
 SYNDICATED = " ".join(f"kalimat{i} tentang pembangunan jembatan di kawasan pesisir Samarinda" for i in range(10))
 
@@ -45,8 +43,13 @@ def _concurrently(chain: Chain, items: list[ArticleItem]) -> list[Any]:
     return chain.loop.run_until_complete(every())
 
 
+# Age limits far longer than the tests take: their batches close on size, so a stalled (loaded)
+# machine cannot close one early by age and change the number of commits.
+NEVER_BY_AGE = 60.0
+
+
 def test_a_full_batch_commits_at_once_and_the_rest_after_the_delay(tmp_path: Path) -> None:
-    chain = Chain.open(tmp_path, ARCHIVE_JSONL_COMMIT_MAX_RECORDS=4, ARCHIVE_JSONL_COMMIT_MAX_SECONDS=0.2)
+    chain = Chain.open(tmp_path, ARCHIVE_JSONL_COMMIT_MAX_RECORDS=4, ARCHIVE_JSONL_COMMIT_MAX_SECONDS=NEVER_BY_AGE)
     results = _concurrently(chain, [article(n) for n in range(1, 11)])
     assert all(isinstance(r, ArticleItem) for r in results)
     stats = chain.stats
@@ -61,7 +64,8 @@ def test_a_full_batch_commits_at_once_and_the_rest_after_the_delay(tmp_path: Pat
 
 
 def test_records_in_flight_count_for_dedup(tmp_path: Path) -> None:
-    chain = Chain.open(tmp_path, ARCHIVE_JSONL_COMMIT_MAX_RECORDS=100, ARCHIVE_JSONL_COMMIT_MAX_SECONDS=0.05)
+    # Four lines are written (the exact copy is dropped first): one batch, closed by the fourth.
+    chain = Chain.open(tmp_path, ARCHIVE_JSONL_COMMIT_MAX_RECORDS=4, ARCHIVE_JSONL_COMMIT_MAX_SECONDS=NEVER_BY_AGE)
     first, again, copy = article(1, body=SYNDICATED), article(1, body=SYNDICATED), article(2, body=SYNDICATED)
     changed = article(3, body="Versi pertama.")
     revised = article(3, body="Versi kedua, dengan koreksi.")
@@ -102,18 +106,14 @@ def test_a_failed_commit_stops_the_writer_and_the_next_start_publishes_its_lines
     assert not verify(tmp_path, [PORTAL]).problems
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    with redis_server(directory) as url:
-        yield url
-
-
+@pytest.mark.e2e  # redis-server
 def test_lost_claims_are_cut_out_of_a_batch_and_later_lines_stay(tmp_path: Path, redis_url: str) -> None:
-    workers = {"ARCHIVE_REDIS_URL": redis_url, "ARCHIVE_JSONL_COMMIT_MAX_SECONDS": 0.05}
-    one = Chain.open(tmp_path, ARCHIVE_WORKER_ID="w1", ARCHIVE_JSONL_COMMIT_MAX_RECORDS=3, **workers)
-    two = Chain.open(tmp_path, ARCHIVE_WORKER_ID="w2", **workers)
+    one = Chain.open(tmp_path, ARCHIVE_REDIS_URL=redis_url, ARCHIVE_WORKER_ID="w1",
+                     ARCHIVE_JSONL_COMMIT_MAX_RECORDS=3, ARCHIVE_JSONL_COMMIT_MAX_SECONDS=NEVER_BY_AGE)  # fmt: skip
+    # w2 stores one item at a time (`feed` waits for each commit): its batches close by age.
+    two = Chain.open(
+        tmp_path, ARCHIVE_REDIS_URL=redis_url, ARCHIVE_WORKER_ID="w2", ARCHIVE_JSONL_COMMIT_MAX_SECONDS=0.05
+    )
     decided = [one.stages[1].process_item(one.stages[0].process_item(article(n))) for n in range(1, 7)]
     # w2 stores two of them between w1's decision and w1's claim.
     assert isinstance(two.feed(article(2)), ArticleItem) and isinstance(two.feed(article(5)), ArticleItem)

@@ -12,7 +12,7 @@ import copy
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.replica.data import write_file
-from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 ARTICLE = re.compile(r"^/(?:amp/)?berita/(\d+)")
@@ -29,13 +31,13 @@ NEW_IDS = (990001, 990002, 990003)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningReplica, Path, Path]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> tuple[RunningReplica, Path, Path]:
     workdir = tmp_path_factory.mktemp("incremental")
     data = workdir / "data.json"
     shutil.copy(KALTIM_DATA, data)
-    replica = start_replica(data, workdir / "replica")
-    yield replica, data, workdir / "exports"
-    replica.stop()
+    return module_replica_factory(data), data, workdir / "exports"
 
 
 def _run(replica: RunningReplica, exports: Path, **arguments: str) -> tuple[CrawlResult, list[dict[str, Any]]]:

@@ -28,9 +28,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.replica.data import write_file
 from tests.replica.harness import ROOT, RunningReplica, run_crawl
 from tests.replica.synth import generate
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy resolve-initials`, `scrapy verify`
 
 PORTAL = "antara_kaltim"
 TRUTH = {"AHM": "Abdul Hakim Muhiddin", "MBA": "Muhammad bin Abdullah", "DS": "Dewi Sartika", "AR": "Andi Rahman",

@@ -88,6 +88,7 @@ def _crawl(replica: RunningReplica, exports: Path, *extra: str) -> subprocess.Co
     )  # fmt: skip
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`
 def test_page_cap_ends_the_run(kaltim_replica: RunningReplica, tmp_path: Path) -> None:
     result = _crawl(kaltim_replica, tmp_path / "exports", "-s", "ARCHIVE_MAX_PAGES_PER_RUN=5")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -100,6 +101,7 @@ def _snapshot(root: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in root.rglob("*") if path.is_file() and path.suffix in (".jsonl", ".gz")}
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`
 def test_a_later_run_never_rewrites_earlier_files_and_nothing_is_world_writable(
     kaltim_replica: RunningReplica, tmp_path: Path
 ) -> None:
@@ -117,6 +119,7 @@ def test_a_later_run_never_rewrites_earlier_files_and_nothing_is_world_writable(
     assert writable == []
 
 
+@pytest.mark.e2e  # `scrapy crawl`
 @pytest.mark.parametrize("name", ["../../etc", "antara_kaltim/../x", "/tmp/x", "antara_atlantis"])
 def test_unknown_or_path_like_portal_is_refused_with_the_valid_names(tmp_path: Path, name: str) -> None:
     command = [sys.executable, "-m", "scrapy", "crawl", name, "-s", f"ARCHIVE_EXPORTS_DIR={tmp_path}"]

@@ -7,14 +7,16 @@ the replica's access log gives the order in which pages were fetched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.replica.data import write_file
-from tests.replica.harness import RunningReplica, run_crawl, start_replica
+from tests.replica.harness import RunningReplica, run_crawl
 from tests.replica.synth import generate
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 LISTING = re.compile(r"^/terkini(?:/\d+)?(?:\?page=\d+)?$")
@@ -22,13 +24,13 @@ ARTICLE = re.compile(r"^/berita/(\d+)/")
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningReplica, set[str]]]:
+def synthetic(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> tuple[RunningReplica, set[str]]:
     directory = tmp_path_factory.mktemp("synthetic")
     doc = generate(300, seed=3)
     write_file(directory / "data.json", doc)
-    replica = start_replica(directory / "data.json", directory)
-    yield replica, {f"{PORTAL}:{a['id']}" for a in doc["articles"]}
-    replica.stop()
+    return module_replica_factory(directory / "data.json"), {f"{PORTAL}:{a['id']}" for a in doc["articles"]}
 
 
 def _crawl(replica: RunningReplica, exports: Path, **settings: str) -> tuple[list[str], set[str], str]:

@@ -11,9 +11,13 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from crawler.exitcodes import EXIT_LOCKED
 from crawler.store.verify import verify
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, run_crawl
+
+pytestmark = pytest.mark.e2e  # replicas, `scrapy crawl`
 
 
 def _start_crawl(portal: str, base_url: str, exports: Path, **settings: str) -> subprocess.Popen[str]:

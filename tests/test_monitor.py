@@ -8,24 +8,26 @@ while every other field still parses: exactly the breakage nobody notices by rea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crawler.exitcodes import EXIT_UNHEALTHY
-from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 
 
 @pytest.fixture(scope="module")
-def changed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningReplica, Path]]:
+def changed_site(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> tuple[RunningReplica, Path]:
     workdir = tmp_path_factory.mktemp("monitor")
-    replica = start_replica(KALTIM_DATA, workdir / "replica", "--credits-class", "article-credits")
-    yield replica, workdir / "exports"
-    replica.stop()
+    return module_replica_factory(KALTIM_DATA, "--credits-class", "article-credits"), workdir / "exports"
 
 
 def _crawl(site: tuple[RunningReplica, Path]) -> CrawlResult:

@@ -150,6 +150,7 @@ def test_bands_rows_agree_with_datasketch(threshold: float, num_perm: int) -> No
     assert optimal_bands_rows(threshold, num_perm) == tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))
 
 
+@pytest.mark.e2e  # a fresh interpreter (subprocess)
 def test_the_state_does_not_import_datasketch() -> None:
     code = "import sys, crawler.dedup.state, pipelines.dedup; sys.exit('datasketch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0

@@ -12,16 +12,18 @@ makes the gap longer).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from scrapy.settings import Settings
 
 import crawler.settings as project_settings
 from crawler.middlewares.retry_after import parse_retry_after
 from crawler.middlewares.useragent import contact_user_agent
 from crawler.scheduling.politeness import apply_backfill_politeness
-from tests.replica.harness import KALTIM_DATA, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, RunningReplica, run_crawl, trap_proxy_env
 
 PORTAL = "antara_kaltim"
 RETRY_AFTER_SECONDS = 2
@@ -33,15 +35,15 @@ def _at(record: dict[str, str], key: str) -> datetime:
     return datetime.fromisoformat(record[key])
 
 
-def test_retry_after_delays_the_next_request_to_the_host(tmp_path: Path) -> None:
-    replica = start_replica(KALTIM_DATA, tmp_path / "replica", "--rate-limit", f"/robots.txt={RETRY_AFTER_SECONDS}")
-    try:
-        settings = {"ARCHIVE_MAX_LISTING_PAGES": "1"}
-        result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, settings=settings,
-                           env=trap_proxy_env(replica))  # fmt: skip
-        requests = replica.requests()
-    finally:
-        replica.stop()
+@pytest.mark.e2e  # replica, `scrapy crawl`
+def test_retry_after_delays_the_next_request_to_the_host(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
+    replica = replica_factory(KALTIM_DATA, "--rate-limit", f"/robots.txt={RETRY_AFTER_SECONDS}")
+    settings = {"ARCHIVE_MAX_LISTING_PAGES": "1"}
+    result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, settings=settings,
+                       env=trap_proxy_env(replica))  # fmt: skip
+    requests = replica.requests()
     assert result.process.returncode == 0, result.process.stderr[-3000:]
     limited = next(i for i, r in enumerate(requests) if r["status"] == 429)
     answered = _at(requests[limited], "time")
@@ -54,15 +56,13 @@ def test_retry_after_delays_the_next_request_to_the_host(tmp_path: Path) -> None
     assert "Retry-After" in result.process.stderr and "pausing the host" in result.process.stderr
 
 
-def test_robots_disallow_is_respected(tmp_path: Path) -> None:
+@pytest.mark.e2e  # replica, `scrapy crawl`
+def test_robots_disallow_is_respected(tmp_path: Path, replica_factory: Callable[..., RunningReplica]) -> None:
     data = json.loads(KALTIM_DATA.read_text(encoding="utf-8"))
     banned = max(data["articles"], key=lambda a: a["published"])["id"]
-    replica = start_replica(KALTIM_DATA, tmp_path / "replica", "--robots-disallow", f"/berita/{banned}")
-    try:
-        result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
-        requests = replica.requests()
-    finally:
-        replica.stop()
+    replica = replica_factory(KALTIM_DATA, "--robots-disallow", f"/berita/{banned}")
+    result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
+    requests = replica.requests()
     assert result.process.returncode == 0, result.process.stderr[-3000:]
     assert requests[0]["path"] == "/robots.txt"
     assert not [r for r in requests if r["path"].startswith(f"/berita/{banned}")]
@@ -72,16 +72,14 @@ def test_robots_disallow_is_respected(tmp_path: Path) -> None:
     assert summary["requests"]["errors"].get("robots_forbidden", 0) >= 1
 
 
-def test_user_agent_names_the_contact_url(tmp_path: Path) -> None:
-    replica = start_replica(KALTIM_DATA, tmp_path / "replica")
+@pytest.mark.e2e  # replica, `scrapy crawl`
+def test_user_agent_names_the_contact_url(tmp_path: Path, replica_factory: Callable[..., RunningReplica]) -> None:
+    replica = replica_factory(KALTIM_DATA)
     contact = "https://ops.example.org/archive-contact"
-    try:
-        settings = {"ARCHIVE_MAX_LISTING_PAGES": "1", "ARCHIVE_CONTACT_URL": contact}
-        result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, settings=settings,
-                           env=trap_proxy_env(replica))  # fmt: skip
-        agents = {r["user_agent"] for r in replica.requests()}
-    finally:
-        replica.stop()
+    settings = {"ARCHIVE_MAX_LISTING_PAGES": "1", "ARCHIVE_CONTACT_URL": contact}
+    result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, settings=settings,
+                       env=trap_proxy_env(replica))  # fmt: skip
+    agents = {r["user_agent"] for r in replica.requests()}
     assert result.process.returncode == 0, result.process.stderr[-3000:]
     assert agents == {f"regional-news-archiver/0.1 (+{contact})"}
 

@@ -37,28 +37,19 @@ from crawler.store.tail import drop_lines, finish_interrupted_rewrites
 from crawler.store.verify import verify
 from crawler.store.writer import PortalWriter
 from tests.replica.data import write_file
-from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, start_replica
+from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica
 from tests.replica.synth import generate
 from tests.storage_support import PORTAL, Chain, article
-from tests.support.redis_server import redis_server
 
 PARAMS = NearDupParams()
 TEXT = " ".join(f"kata{i} pembangunan daerah berjalan lancar menurut gubernur" for i in range(12))
 OTHER = " ".join(f"pertandingan{i} sepak bola berakhir imbang di stadion" for i in range(12))
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    with redis_server(directory) as url:
-        yield url
-
-
 # --- the same behaviour from both dedup backends -------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.e2e)])
 def open_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., DedupState]]:
     """Opens (or reopens) one store of the parametrized backend: `open_state(params=..., writer=...)`."""
     opened: list[DedupState] = []
@@ -144,6 +135,7 @@ def test_state_id_survives_reopening_and_params_are_fixed(open_state: Callable[.
 # --- claims across writers (Redis only) ------------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # redis-server
 def test_redis_claim_first_committer_owns_the_version(redis_url: str) -> None:
     one = RedisDedupState.from_url(redis_url, PARAMS, writer="w1")
     two = RedisDedupState.from_url(redis_url, PARAMS, writer="w2")
@@ -155,6 +147,7 @@ def test_redis_claim_first_committer_owns_the_version(redis_url: str) -> None:
     two.close()
 
 
+@pytest.mark.e2e  # redis-server
 def test_redis_concurrent_claims_give_each_version_one_owner(redis_url: str) -> None:
     records = [_record(f"p:{n}", content_hash=f"{n:064x}") for n in range(300)]
     won: dict[str, list[int]] = {}
@@ -180,6 +173,7 @@ def _worker_chain(exports: Path, redis_url: str, worker: str) -> Chain:
     return Chain.open(exports, ARCHIVE_REDIS_URL=redis_url, ARCHIVE_WORKER_ID=worker)
 
 
+@pytest.mark.e2e  # redis-server
 def test_a_worker_that_loses_the_claim_takes_its_line_back(tmp_path: Path, redis_url: str) -> None:
     one, two = _worker_chain(tmp_path, redis_url, "w1"), _worker_chain(tmp_path, redis_url, "w2")
     item = article(7)
@@ -204,6 +198,7 @@ def _write_without_claim(exports: Path, state_id: str, worker: str, record: dict
     writer.close()
 
 
+@pytest.mark.e2e  # redis-server
 @pytest.mark.parametrize("other_stored_it", [True, False], ids=["other-worker-first", "nobody-else"])
 def test_a_worker_killed_between_write_and_claim(tmp_path: Path, redis_url: str, other_stored_it: bool) -> None:
     one = _worker_chain(tmp_path, redis_url, "w1")
@@ -241,6 +236,7 @@ def test_an_interrupted_tail_rewrite_is_put_back_and_redone(tmp_path: Path) -> N
     assert path.read_bytes() == lines[0] + lines[2] and not list(tmp_path.glob("*.rewrite-*"))
 
 
+@pytest.mark.e2e  # redis-server, scrapy crawl
 def test_a_worker_id_alive_elsewhere_is_refused(tmp_path: Path, redis_url: str) -> None:
     import redis
 
@@ -274,14 +270,15 @@ def test_the_addon_sets_the_group_only_with_a_url() -> None:
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningReplica, set[str]]]:
+def synthetic(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> tuple[RunningReplica, set[str]]:
     """300 synthetic articles served with 20 ms latency per reply; the ids every run must export."""
     directory = tmp_path_factory.mktemp("synthetic")
     doc = generate(300, seed=7)
     write_file(directory / "data.json", doc)
-    replica = start_replica(directory / "data.json", directory, "--latency-ms", "20")
-    yield replica, {f"{PORTAL}:{a['id']}" for a in doc["articles"]}
-    replica.stop()
+    replica = module_replica_factory(directory / "data.json", "--latency-ms", "20")
+    return replica, {f"{PORTAL}:{a['id']}" for a in doc["articles"]}
 
 
 def _start_worker(
@@ -315,6 +312,7 @@ def _article_fetches(replica: RunningReplica, since: int) -> Counter[str]:
     return Counter(r["path"] for r in replica.requests(since) if "/berita/" in r["path"])
 
 
+@pytest.mark.e2e  # redis-server, replica, scrapy crawl workers
 def test_two_workers_share_the_crawl_and_export_every_article_once(
     tmp_path: Path, redis_url: str, synthetic: tuple[RunningReplica, set[str]]
 ) -> None:
@@ -332,6 +330,7 @@ def test_two_workers_share_the_crawl_and_export_every_article_once(
     assert not verify(exports).problems
 
 
+@pytest.mark.e2e  # redis-server, replica, scrapy crawl workers
 def test_a_killed_worker_loses_nothing(
     tmp_path: Path, redis_url: str, synthetic: tuple[RunningReplica, set[str]]
 ) -> None:
@@ -355,6 +354,7 @@ def test_a_killed_worker_loses_nothing(
     assert not verify(exports).problems
 
 
+@pytest.mark.e2e  # redis-server, replica, scrapy crawl workers
 def test_a_run_stopped_early_is_resumed_by_the_next(
     tmp_path: Path, redis_url: str, synthetic: tuple[RunningReplica, set[str]]
 ) -> None:

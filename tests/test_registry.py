@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PORTALS = sorted(load_registry())
 
 
+@pytest.mark.e2e
 def test_scrapy_list_shows_every_portal() -> None:
     listed = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120

@@ -30,7 +30,7 @@ from crawler.portals.base import NotAnArticle
 from crawler.portals.registry import load_registry
 from crawler.warc.reader import load, scan
 from tests.replica.data import write_file
-from tests.replica.harness import KALTIM_DATA, ROOT, RunningReplica, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, ROOT, RunningReplica, run_crawl, trap_proxy_env
 from tests.warc_reading import fetch, make_archiver
 
 PORTAL = "antara_kaltim"
@@ -59,47 +59,48 @@ class Archive:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def archive(tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]) -> Archive:
     root = tmp_path_factory.mktemp("reparse")
     doc = json.loads(KALTIM_DATA.read_text(encoding="utf-8"))
     data = root / "data.json"
     write_file(data, doc)
-    replica = start_replica(data, root / "replica")
-    try:
-        exports = root / "exports"
-        first = run_crawl(PORTAL, exports, base_url=replica.base_url)
-        assert first.process.returncode == 0, first.process.stderr[-3000:]
-        doc["articles"][2]["paragraphs"][0] += " Kalimat ini ditambahkan redaksi sebagai koreksi."
-        write_file(data, doc)
-        second = run_crawl(PORTAL, exports, base_url=replica.base_url, arguments={"refresh": "1"})
-        assert second.process.returncode == 0, second.process.stderr[-3000:]
-        into = root / "reparsed"
-        mark = replica.mark()
-        process = reparse(str(exports / "warc"), "-o", str(into), env={**os.environ, **trap_proxy_env(replica)})
-        yield Archive(exports, _records(exports), into, _records(into), process, replica.requests(mark))
-    finally:
-        replica.stop()
+    replica = module_replica_factory(data)
+    exports = root / "exports"
+    first = run_crawl(PORTAL, exports, base_url=replica.base_url)
+    assert first.process.returncode == 0, first.process.stderr[-3000:]
+    doc["articles"][2]["paragraphs"][0] += " Kalimat ini ditambahkan redaksi sebagai koreksi."
+    write_file(data, doc)
+    second = run_crawl(PORTAL, exports, base_url=replica.base_url, arguments={"refresh": "1"})
+    assert second.process.returncode == 0, second.process.stderr[-3000:]
+    into = root / "reparsed"
+    mark = replica.mark()
+    process = reparse(str(exports / "warc"), "-o", str(into), env={**os.environ, **trap_proxy_env(replica)})
+    return Archive(exports, _records(exports), into, _records(into), process, replica.requests(mark))
 
 
 def _key(record: dict[str, Any]) -> tuple[str, int]:
     return record["id"], record["revision"]
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_reparse_succeeds_offline(archive: Archive) -> None:
     assert archive.process.returncode == 0, archive.process.stderr[-3000:]
     assert archive.requests_during_reparse == [], "reparse made requests"
     assert "'archive/reparse/failed'" not in archive.process.stderr
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_the_crawls_exported_a_revision(archive: Archive) -> None:
     assert sorted(r["revision"] for r in archive.crawled).count(1) == 1
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_reparse_exports_the_same_records(archive: Archive) -> None:
     assert sorted(map(_key, archive.reparsed)) == sorted(map(_key, archive.crawled))
     assert len(archive.reparsed) == len({_key(r) for r in archive.reparsed}), "duplicates"
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 @pytest.mark.parametrize("field", FIELDS)
 def test_reparsed_field_matches_the_crawl(archive: Archive, field: str) -> None:
     if field in REPARSE_DIFFERS:
@@ -112,6 +113,7 @@ def test_reparsed_field_matches_the_crawl(archive: Archive, field: str) -> None:
     assert differing == {}
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_reparse_latest_into_the_live_exports_adds_nothing(archive: Archive, tmp_path: Path) -> None:
     live = tmp_path / "live"
     shutil.copytree(archive.exports, live)
@@ -122,6 +124,7 @@ def test_reparse_latest_into_the_live_exports_adds_nothing(archive: Archive, tmp
     assert "'archive/dedup/dropped/unchanged'" in process.stderr
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_a_compressed_payload_is_decoded_as_in_a_crawl(
     tmp_path: Path, replica_factory: Callable[..., RunningReplica]
 ) -> None:
@@ -164,6 +167,7 @@ def test_a_revisit_finds_its_original_in_a_sibling_file(tmp_path: Path) -> None:
     assert stored is not None and stored.body == b"<p>same</p>" and stored.status == 200
 
 
+@pytest.mark.e2e  # `scrapy reparse`
 def test_no_warc_input_is_a_usage_error(tmp_path: Path) -> None:
     missing = reparse(str(tmp_path / "nothing-here"))
     assert missing.returncode == EXIT_CONFIG and "no such file" in missing.stderr
@@ -172,6 +176,7 @@ def test_no_warc_input_is_a_usage_error(tmp_path: Path) -> None:
     assert empty.returncode == EXIT_CONFIG and "no *.warc.gz" in empty.stderr
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_verify_finds_no_difference_on_an_unchanged_parser(archive: Archive) -> None:
     before = {p: p.read_bytes() for p in archive.exports.rglob("*") if p.is_file()}
     process = reparse(str(archive.exports / "warc"), "-o", str(archive.exports), "--verify")
@@ -183,6 +188,7 @@ def test_verify_finds_no_difference_on_an_unchanged_parser(archive: Archive) -> 
     }, "verify wrote to the exports"
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy reparse`/`verify`
 def test_verify_names_the_record_and_field_that_differ(archive: Archive, tmp_path: Path) -> None:
     live = tmp_path / "live"
     shutil.copytree(archive.exports, live)

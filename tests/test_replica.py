@@ -54,6 +54,7 @@ def walk_listing(replica: RunningReplica, path: str = "/terkini") -> list[tuple[
 # --- process protocol, robots, 404 -----------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # replica server
 def test_port_on_first_stdout_line_and_robots_allow_all(kaltim_replica: RunningReplica) -> None:
     status, content_type, text = fetch(kaltim_replica, "/robots.txt")
     assert (status, content_type) == (200, "text/plain; charset=utf-8")
@@ -61,6 +62,7 @@ def test_port_on_first_stdout_line_and_robots_allow_all(kaltim_replica: RunningR
     assert f"Sitemap: {kaltim_replica.base_url}/sitemap.xml" in text
 
 
+@pytest.mark.e2e  # replica server
 @pytest.mark.parametrize(
     "path", ["/nope", "/berita/1/unknown", "/amp/berita/2/x", "/nasional/berita/4012345/x", "/terkini/0", "/rss/x.xml"]
 )
@@ -68,6 +70,7 @@ def test_unknown_paths_are_404(kaltim_replica: RunningReplica, path: str) -> Non
     assert fetch(kaltim_replica, path)[0] == 404
 
 
+@pytest.mark.e2e  # replica server
 def test_head_has_no_body(kaltim_replica: RunningReplica) -> None:
     status, _, text = fetch(kaltim_replica, "/terkini", method="HEAD")
     assert (status, text) == (200, "")
@@ -76,6 +79,7 @@ def test_head_has_no_body(kaltim_replica: RunningReplica) -> None:
 # --- listings ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # replica server
 def test_listing_walk_reaches_every_article_with_duplicates(kaltim_replica: RunningReplica) -> None:
     pages = walk_listing(kaltim_replica)
     links = [link for _, page in pages for link in page]
@@ -90,12 +94,14 @@ def test_listing_walk_reaches_every_article_with_duplicates(kaltim_replica: Runn
     assert all(link.startswith("https://kaltim.antaranews.com/") for link in links)
 
 
+@pytest.mark.e2e  # replica server
 def test_listing_entries_show_dates_newest_first(kaltim_replica: RunningReplica) -> None:
     page = Selector(text=fetch(kaltim_replica, "/terkini")[2])
     dates = page.css(".wrap__article-list .simple-share span::text").getall()
     assert dates[0].strip() == "Rabu, 9 September 2026 12:00"
 
 
+@pytest.mark.e2e  # replica server
 @pytest.mark.parametrize(("option", "second_page"), [("path", "/terkini/2"), ("query", "/terkini?page=2")])
 def test_pagination_forms(replica_factory: Callable[..., RunningReplica], option: str, second_page: str) -> None:
     replica = replica_factory(KALTIM_DATA, "--pagination", option)
@@ -105,12 +111,14 @@ def test_pagination_forms(replica_factory: Callable[..., RunningReplica], option
     assert fetch(replica, "/terkini/2")[2] == fetch(replica, "/terkini?page=2")[2]
 
 
+@pytest.mark.e2e  # replica server
 def test_page_past_the_end_is_an_empty_listing(kaltim_replica: RunningReplica) -> None:
     status, _, text = fetch(kaltim_replica, "/terkini/40")
     page = Selector(text=text)
     assert status == 200 and not page.css("article") and not page.css('a[rel="next"]')
 
 
+@pytest.mark.e2e  # replica server
 def test_section_listing_and_feed(kaltim_replica: RunningReplica) -> None:
     economy = {a.id for a in DATA.articles if a.section == "Ekonomi"}
     linked = {
@@ -121,6 +129,7 @@ def test_section_listing_and_feed(kaltim_replica: RunningReplica) -> None:
     assert {int(urlsplit(link).path.split("/")[2]) for link in feed.xpath("//item/link/text()").getall()} == economy
 
 
+@pytest.mark.e2e  # replica server
 def test_home_links_rss_and_listing(kaltim_replica: RunningReplica) -> None:
     page = Selector(text=fetch(kaltim_replica, "/")[2])
     assert page.css('link[rel="alternate"][type="application/rss+xml"]::attr(href)').get() == (
@@ -132,6 +141,7 @@ def test_home_links_rss_and_listing(kaltim_replica: RunningReplica) -> None:
 # --- feeds and sitemap -----------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # replica server
 def test_rss_has_latest_twenty_with_utm_links_and_zoned_dates(kaltim_replica: RunningReplica) -> None:
     status, content_type, text = fetch(kaltim_replica, "/rss/terkini.xml")
     feed = Selector(text=text, type="xml")
@@ -145,6 +155,7 @@ def test_rss_has_latest_twenty_with_utm_links_and_zoned_dates(kaltim_replica: Ru
         assert published.isoformat() == expected_record(DATA, article)["published_at"]
 
 
+@pytest.mark.e2e  # replica server
 def test_sitemap_lists_every_article(kaltim_replica: RunningReplica) -> None:
     sitemap = Selector(text=fetch(kaltim_replica, "/sitemap.xml")[2], type="xml")
     sitemap.remove_namespaces()
@@ -169,6 +180,7 @@ ERA_MARKERS = {
 }
 
 
+@pytest.mark.e2e  # replica server
 @pytest.mark.parametrize("article_id", sorted(ARTICLES))
 def test_article_page_renders_its_data(kaltim_replica: RunningReplica, article_id: int) -> None:
     """An independent, naive reading of the page agrees with the expected record (the oracle's self-check)."""
@@ -196,6 +208,7 @@ def test_article_page_renders_its_data(kaltim_replica: RunningReplica, article_i
         assert page.css(f'span.baca-juga a[href="{link["url"]}"]::text').get() == link["title"]
 
 
+@pytest.mark.e2e  # replica server
 @pytest.mark.parametrize("article_id", sorted(i for i, a in ARTICLES.items() if a.era != "post-content"))
 def test_current_template_carries_json_ld_agreeing_with_the_text(
     kaltim_replica: RunningReplica, article_id: int
@@ -210,6 +223,7 @@ def test_current_template_carries_json_ld_agreeing_with_the_text(
     assert page.css('meta[property="article:section"]::attr(content)').get() == expected["section"]
 
 
+@pytest.mark.e2e  # replica server
 def test_amp_copy(kaltim_replica: RunningReplica) -> None:
     expected = expected_record(DATA, ARTICLES[63012])
     status, _, text = fetch(kaltim_replica, "/amp/berita/63012/junk-slug?utm_source=x")
@@ -223,6 +237,7 @@ def test_old_article_is_served_in_the_current_template() -> None:
     assert ARTICLES[24517].era == "wrap-br" and ARTICLES[24517].published.year == 2018
 
 
+@pytest.mark.e2e  # replica server
 def test_non_article_pages(kaltim_replica: RunningReplica) -> None:
     page = Selector(text=fetch(kaltim_replica, "/foto/91234/festival-erau-2025")[2])
     assert "ANTARA FOTO/Ahmad Rifandi/rfd" in page.css(".foto-caption p::text").get(default="")
@@ -233,6 +248,7 @@ def test_non_article_pages(kaltim_replica: RunningReplica) -> None:
 # --- access log, proxy trap, reload, other regions ---------------------------------------------------------
 
 
+@pytest.mark.e2e  # replica server
 def test_access_log_records_requests_and_refused_proxy_use(kaltim_replica: RunningReplica) -> None:
     mark = kaltim_replica.mark()
     fetch(kaltim_replica, "/terkini/3")
@@ -248,6 +264,7 @@ def test_access_log_records_requests_and_refused_proxy_use(kaltim_replica: Runni
     assert log[0]["host"] == f"127.0.0.1:{kaltim_replica.port}"
 
 
+@pytest.mark.e2e  # replica server
 def test_data_file_is_reloaded_when_it_changes(tmp_path: Path, replica_factory: Callable[..., RunningReplica]) -> None:
     path = tmp_path / "data.json"
     doc = json.loads(KALTIM_DATA.read_text(encoding="utf-8"))
@@ -263,6 +280,7 @@ def test_data_file_is_reloaded_when_it_changes(tmp_path: Path, replica_factory: 
     assert "/berita/99001/artikel-baru" in fetch(replica, "/terkini")[2]
 
 
+@pytest.mark.e2e  # replica server
 def test_broken_data_edit_keeps_serving_the_previous_data(
     tmp_path: Path, replica_factory: Callable[..., RunningReplica]
 ) -> None:
@@ -273,6 +291,7 @@ def test_broken_data_edit_keeps_serving_the_previous_data(
     assert fetch(replica, "/berita/63012/x")[0] == 200
 
 
+@pytest.mark.e2e  # replica server
 def test_serves_another_region(replica_factory: Callable[..., RunningReplica]) -> None:
     replica = replica_factory(KALTIM_DATA, "--portal", "antara_kalbar")
     page = Selector(text=fetch(replica, "/berita/63012/x")[2])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,22 +17,23 @@ import lxml.html
 import pytest
 
 from crawler.monitoring.report.history import prune, summaries
-from tests.replica.harness import KALTIM_DATA, CrawlResult, run_crawl, start_replica, trap_proxy_env
+from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
 
 PORTAL = "antara_kaltim"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CrawlResult, Path]]:
+def crawled(
+    tmp_path_factory: pytest.TempPathFactory, module_replica_factory: Callable[..., RunningReplica]
+) -> tuple[CrawlResult, Path]:
     workdir = tmp_path_factory.mktemp("report")
-    replica = start_replica(KALTIM_DATA, workdir / "replica")
-    try:
-        result = run_crawl(PORTAL, workdir / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
-    finally:
-        replica.stop()
+    replica = module_replica_factory(KALTIM_DATA)
+    result = run_crawl(PORTAL, workdir / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
     assert result.process.returncode == 0, result.process.stderr[-3000:]
-    yield result, workdir / "exports"
+    return result, workdir / "exports"
 
 
 @pytest.fixture(scope="module")
@@ -87,15 +88,14 @@ def test_last_run_table_and_no_external_resources(page: Any, crawled: tuple[Craw
     assert set(re.findall(r"https?://[^\"' )<]+", text)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 
 
-def test_second_run_updates_the_report(tmp_path: Path, crawled: tuple[CrawlResult, Path]) -> None:
+def test_second_run_updates_the_report(
+    tmp_path: Path, crawled: tuple[CrawlResult, Path], replica_factory: Callable[..., RunningReplica]
+) -> None:
     exports = tmp_path / "exports"
-    replica = start_replica(KALTIM_DATA, tmp_path / "replica")
-    try:
-        for _ in range(2):
-            result = run_crawl(PORTAL, exports, base_url=replica.base_url, env=trap_proxy_env(replica))
-            assert result.process.returncode == 0, result.process.stderr[-3000:]
-    finally:
-        replica.stop()
+    replica = replica_factory(KALTIM_DATA)
+    for _ in range(2):
+        result = run_crawl(PORTAL, exports, base_url=replica.base_url, env=trap_proxy_env(replica))
+        assert result.process.returncode == 0, result.process.stderr[-3000:]
     runs = list(summaries(exports))
     assert [r["articles"]["new"] for r in runs] == [32, 0] and runs[1]["articles"]["skipped_stored"] > 0
     assert (exports / ".runs" / "daycounts.json").exists()

@@ -9,7 +9,6 @@ replica, crawled again with `-a refresh=1`) is in `tests/test_revision_diff_e2e.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from crawler.items import ArticleItem, RevisionDiff
 from crawler.store.layout import read_archive
 from crawler.store.verify import verify
 from tests.storage_support import PORTAL, Chain, article, read_records
-from tests.support.redis_server import redis_server
 
 P1 = "Pemerintah provinsi menyiapkan program bantuan nelayan di kawasan pesisir pada tahun ini."
 P2 = "Kepala dinas mengatakan bantuan berupa mesin perahu dan jaring untuk dua ribu nelayan."
@@ -140,18 +138,11 @@ def test_only_the_committed_bytes_of_a_partition_count(tmp_path: Path) -> None:
 # --- distributed mode: workers' files, real Redis ----------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    with redis_server(directory) as url:
-        yield url
-
-
 def _worker(redis_url: str, worker: str) -> dict[str, str]:
     return {"ARCHIVE_REDIS_URL": redis_url, "ARCHIVE_WORKER_ID": worker}
 
 
+@pytest.mark.e2e  # redis-server
 def test_a_worker_diffs_against_the_revision_another_worker_wrote(tmp_path: Path, redis_url: str) -> None:
     exports = tmp_path / "exports"  # shared by both workers (one machine, or a shared file system)
     assert isinstance(_store(exports, article(5, body=BODY), **_worker(redis_url, "w1")), ArticleItem)
@@ -164,6 +155,7 @@ def test_a_worker_diffs_against_the_revision_another_worker_wrote(tmp_path: Path
     assert not verify(exports, [PORTAL]).problems
 
 
+@pytest.mark.e2e  # redis-server
 def test_a_predecessor_on_another_machine_gives_a_warning_not_a_guess(tmp_path: Path, redis_url: str) -> None:
     _store(tmp_path / "machine1", article(5, body=BODY), **_worker(redis_url, "w1"))
     chain = Chain.open(tmp_path / "machine2", **_worker(redis_url, "w2"))

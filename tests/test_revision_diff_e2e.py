@@ -13,8 +13,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.replica.data import write_file
 from tests.replica.harness import KALTIM_DATA, ROOT, RunningReplica, run_crawl
+
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`, `scrapy verify`
 
 PORTAL = "antara_kaltim"
 

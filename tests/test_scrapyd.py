@@ -17,13 +17,15 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, start_replica
+from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica
+
+pytestmark = pytest.mark.e2e  # scrapyd, scrapyd-deploy, replica
 
 PROJECT = "regional_news_archiver"
 PORTAL = "antara_kaltim"
@@ -80,25 +82,24 @@ def _deploy(base: str, workdir: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120)  # fmt: skip
 
 
-def test_deploy_schedule_and_export(scrapyd: tuple[str, Path], tmp_path: Path) -> None:
+def test_deploy_schedule_and_export(
+    scrapyd: tuple[str, Path], tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
     base, home = scrapyd
     deployed = _deploy(base, tmp_path)
     assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
     assert '"status": "ok"' in deployed.stdout and '"spiders":' in deployed.stdout, deployed.stdout
     assert PORTAL in _api(base, f"listspiders.json?project={PROJECT}")["spiders"]
 
-    replica = start_replica(KALTIM_DATA, tmp_path / "replica")
+    replica = replica_factory(KALTIM_DATA)
     exports = tmp_path / "exports"
-    try:
-        settings = {**FAST_SETTINGS, "ARCHIVE_EXPORTS_DIR": str(exports)}
-        form = [("project", PROJECT), ("spider", PORTAL), ("base_url", replica.base_url)]
-        form += [("setting", f"{name}={value}") for name, value in settings.items()]
-        job = _api(base, "schedule.json", form)
-        assert job["status"] == "ok", job
-        finished = _wait_finished(base, job["jobid"])
-        requests = replica.requests()
-    finally:
-        replica.stop()
+    settings = {**FAST_SETTINGS, "ARCHIVE_EXPORTS_DIR": str(exports)}
+    form = [("project", PROJECT), ("spider", PORTAL), ("base_url", replica.base_url)]
+    form += [("setting", f"{name}={value}") for name, value in settings.items()]
+    job = _api(base, "schedule.json", form)
+    assert job["status"] == "ok", job
+    finished = _wait_finished(base, job["jobid"])
+    requests = replica.requests()
     job_log = next((home / "logs" / PROJECT / PORTAL).glob(f"{job['jobid']}.log")).read_text(encoding="utf-8")
     assert finished.get("exit_code") in (0, None), job_log[-3000:]
     records = [

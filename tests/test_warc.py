@@ -120,6 +120,7 @@ def test_files_rotate_at_max_bytes_and_each_gets_a_cdxj(tmp_path: Path) -> None:
     assert {m["file"] for m in metas} == {f.name for f in files}
 
 
+@pytest.mark.e2e  # warcio CLI
 @pytest.mark.parametrize(("member", "cut"), [(-1, 1), (-1, 17), (-1, 0.5), (-1, -3), (-2, 10), (-2, 0.7)])
 def test_a_torn_last_record_is_cut_into_quarantine(tmp_path: Path, member: int, cut: float) -> None:
     """Cut the file inside its last (request) or last-but-one (response) record, as a crash mid-write would."""
@@ -141,6 +142,7 @@ def test_a_torn_last_record_is_cut_into_quarantine(tmp_path: Path, member: int, 
     assert kept == [m["record_id"] for m in metas[: 3 if member == -1 else 2]]
 
 
+@pytest.mark.e2e  # warcio CLI
 def test_on_start_unfinished_files_are_repaired_and_indexed(tmp_path: Path) -> None:
     archiver, spider = make_archiver(tmp_path)
     meta = fetch(archiver, spider, ARTICLE, b"<p>x</p>" * 100)
@@ -181,6 +183,7 @@ def _warc_dir(result: CrawlResult) -> Path:
     return result.exports_dir / "warc"
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, warcio CLI
 def test_a_response_record_for_every_request_with_the_exact_bytes(
     crawled: tuple[CrawlResult, list[dict[str, Any]]], kaltim_replica: RunningReplica
 ) -> None:
@@ -196,6 +199,7 @@ def test_a_response_record_for_every_request_with_the_exact_bytes(
         assert record.uri == REAL + logged["target"], "target URI on the portal's real host"
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, warcio CLI
 def test_warcio_check_and_index_read_every_file(crawled: tuple[CrawlResult, list[dict[str, Any]]]) -> None:
     result, requests = crawled
     files = warc_files(_warc_dir(result))
@@ -211,6 +215,7 @@ def test_warcio_check_and_index_read_every_file(crawled: tuple[CrawlResult, list
     )
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, warcio CLI
 def test_fsyncs_are_grouped_and_hold_every_response(crawled: tuple[CrawlResult, list[dict[str, Any]]]) -> None:
     """Every response waited for an fsync covering its record (else the crawl would hang), never more than one each."""
     result, requests = crawled
@@ -218,6 +223,7 @@ def test_fsyncs_are_grouped_and_hold_every_response(crawled: tuple[CrawlResult, 
     assert fsyncs is not None and 0 < int(fsyncs.group(1)) <= len(requests)
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, warcio CLI
 def test_every_exported_record_points_at_its_response(crawled: tuple[CrawlResult, list[dict[str, Any]]]) -> None:
     result, _ = crawled
     by_id = {r.id: r for r in all_records(_warc_dir(result))}
@@ -229,6 +235,7 @@ def test_every_exported_record_points_at_its_response(crawled: tuple[CrawlResult
         assert response.uri == record["url"]
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, warcio CLI
 def test_a_second_crawl_stores_unchanged_pages_as_revisits(
     crawled: tuple[CrawlResult, list[dict[str, Any]]], kaltim_replica: RunningReplica
 ) -> None:
@@ -308,6 +315,7 @@ def _wait_for(url: str, server: subprocess.Popen[bytes], timeout: float = 60) ->
     raise AssertionError(f"pywb did not answer at {url}")
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, pywb
 def test_pywb_replays_an_archived_article_byte_for_byte(
     crawled: tuple[CrawlResult, list[dict[str, Any]]], pywb: tuple[str, Path]
 ) -> None:
@@ -321,6 +329,7 @@ def test_pywb_replays_an_archived_article_byte_for_byte(
         assert replayed.read() == response.payload
 
 
+@pytest.mark.e2e  # replica, `scrapy crawl`, pywb
 def test_our_cdxj_matches_pywbs_own_index(
     crawled: tuple[CrawlResult, list[dict[str, Any]]], pywb: tuple[str, Path]
 ) -> None:

@@ -33,6 +33,8 @@ from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, run_crawl
 from tests.replica.synth import generate
 from tests.warc_reading import make_archiver, read_records, warc_files, warcio_cli
 
+pytestmark = pytest.mark.e2e  # replica, `scrapy crawl` and WARC writers killed with SIGKILL, warcio CLI
+
 PORTAL = "antara_kaltim"
 
 
