@@ -102,7 +102,7 @@ class ArticleItem:
     copyright_holder: str | None = None
     """Holder named in the copyright line, e.g. `ANTARA News Kalimantan Timur`."""
     copyright_year: int | None = None
-    """Year in the copyright line, e.g. `2019`."""
+    """Year printed in the copyright line, e.g. `2019`; often the year the page was rendered (a 2022 article printed in 2023 says 2023), not the publication year: use `published_at` for that."""
     images: list[Image] = field(default_factory=list)
     """Article images as objects `{url, caption}`."""
     related: list[Related] = field(default_factory=list)
@@ -114,7 +114,7 @@ class ArticleItem:
     content_hash: str = ""
     """sha256 (hex) of the normalised title and body; equal hashes mean no editorial change."""
     layout: str = ""
-    """Template era (page object) that parsed the page, e.g. `antara/wrap-article-detail`."""
+    """Template era (page object) that parsed the page, e.g. `antara/wrap-article-detail`; `antara/unknown` when the page matched no known era and the generic fallback parsed it (the record then carries a `layout:` warning)."""
     parser_version: str = ""
     """Project version and the layout that parsed the page, e.g. `0.1.0+antara/post-content`."""
     revision: int = 0

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.extract.dates import MONTHS, isoformat, parse_iso, parse_printed_date
+from crawler.extract.dates import MONTHS, find_printed_date, isoformat, parse_iso, parse_printed_date
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 WITA
 
@@ -57,3 +57,23 @@ def test_every_indonesian_month_name() -> None:
 def test_parse_iso(text: str | None, expected: str | None) -> None:
     parsed = parse_iso(text)
     assert (isoformat(parsed) if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Selasa, 2 Maret 2027 09:15", "Selasa, 2 Maret 2027 09:15"),  # 2026 live form, no zone label
+        ("  Kamis, 6 Agustus 2020\n 12:34 WIB | 1.234 dibaca", "Kamis, 6 Agustus 2020 12:34 WIB"),
+        ("Diterbitkan: Rabu, 7 Januari 2026 10:41", "Rabu, 7 Januari 2026 10:41"),
+        ("Jum'at, 9 Oktober 2020", "Jum'at, 9 Oktober 2020"),  # a weekday without a time
+        ("7 Januari 2026 10:41 WITA", "7 Januari 2026 10:41 WITA"),  # a time without a weekday
+        ("Senin 9 Februari 2026 pukul 16.02 WIB", "Senin 9 Februari 2026 pukul 16.02 WIB"),
+        ("Foto, 2 Maret 2027 09:15", "2 Maret 2027 09:15"),  # a word that is no weekday is not kept
+        ("sejak 2 Maret 2027 lalu", None),  # neither weekday nor time: a date in a sentence
+        ("Selasa, 2 Foo 2027 09:15", None),  # no Indonesian month
+        ("2027-03-02T09:15:00+08:00", None),  # ISO is structured data, not a printed date
+        ("", None),
+    ],
+)
+def test_find_printed_date_by_shape(text: str, found: str | None) -> None:
+    assert find_printed_date(text) == found

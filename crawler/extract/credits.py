@@ -38,10 +38,13 @@ _CAPITALISED = "|".join(
 _LABEL = re.compile(rf"(?:(?:^|(?<=[^A-Za-z]))(?P<label>(?i:{_LABELS}))|(?<=[A-Za-z])(?P<glued>{_CAPITALISED}))\s*:")
 # `Copyright © ...` anywhere after the credits; a bare `© 2024 ...` only as a line of its own
 # (portal footers), so that a `©` inside a caption or name is not taken for a notice.
+# `Â©` is the sign as a copier mis-decoded it (UTF-8 bytes read as Latin-1): `COPYRIGHT Â© ANTARA 2020`.
 _COPYRIGHT = re.compile(
-    r"(?:^|(?<=[^A-Za-z])|(?<=[a-z]))(?P<line>(?i:copyright)\s*(?:©|\(c\)|&copy;)\s*(?P<rest>.*))$"
-    r"|^(?P<bare>(?:©|&copy;)\s*(?P<bare_rest>\d{4}.*))$"
+    r"(?:^|(?<=[^A-Za-z])|(?<=[a-z]))(?P<line>(?i:copyright)\s*(?:\u00c2?©|\(c\)|&copy;)\s*(?P<rest>.*))$"
+    r"|^(?P<bare>(?:\u00c2?©|&copy;)\s*(?P<bare_rest>\d{4}.*))$"
 )
+_LEAKED_SCRIPT = re.compile(r"\s*\(?\s*(?:adsbygoogle|window\.|googletag\.|document\.write)\b.*$")
+"""Ad script source printed as text after a line in stored copies: `(adsbygoogle = ...).push({});`."""
 _COPYRIGHT_REST = re.compile(r"^(?P<holder>.*?)[\s,]*(?P<year>\b\d{4}\b)?\s*\.?$")
 _YEAR_FIRST = re.compile(r"^(?P<year>\d{4})(?:\s*[-\u2013]\s*(?P<until>\d{4}))?\s*,?\s*(?P<holder>.*?)\s*\.?$")
 _RESERVED = re.compile(r"[\s.,|-]*(?:all rights reserved|hak cipta dilindungi undang-undang)\.?\s*$", re.IGNORECASE)
@@ -53,8 +56,16 @@ _REPORTED_BY = re.compile(
     r"^\s*(?P<line>laporan\s+(?:wartawan|reporter|jurnalis|kontributor)\s+[^,]{2,60},\s*(?P<names>\S.*?))\s*$",
     re.IGNORECASE,
 )
+# `(*) Reporting by Panca Hari Prabowo` (jatim, 2014): an English byline after the advertorial-style `(*)`.
+_REPORTING_BY = re.compile(
+    r"^\s*(?P<line>(?:\(\*\)\s*)?(?i:reporting\s+by)\s+(?P<names>[A-Z][\w'.-]*(?:(?:\s+|\s*,\s*)[A-Z][\w'.-]*"
+    r"|\s+(?:dan|and)\s+[A-Z][\w'.-]*){0,7}))\s*\.?\s*$"
+)
+"""`Reporting by` and capitalised names only, so that an English sentence starting so is not a credit."""
 _STARTS_WITH_CREDIT = re.compile(
-    rf"^\s*(?:(?i:{_LABELS})\s*:|(?i:copyright)\s*(?:©|\(c\))|©\s*\d{{4}})|{_REPORTED_BY.pattern}", re.IGNORECASE
+    rf"^\s*(?:(?i:{_LABELS})\s*:|(?i:copyright)\s*(?:\u00c2?©|\(c\))|\u00c2?©\s*\d{{4}})"
+    rf"|{_REPORTED_BY.pattern}",
+    re.IGNORECASE,
 )
 
 
@@ -75,8 +86,19 @@ class CreditBlock:
 
 
 def looks_like_credit(text: str) -> bool:
-    """Whether a paragraph starts with a credit label or a copyright notice."""
-    return bool(_STARTS_WITH_CREDIT.match(text))
+    """Whether a paragraph starts with a credit label or a copyright notice, or is a `Reporting by` byline."""
+    return bool(_STARTS_WITH_CREDIT.match(text) or _REPORTING_BY.match(text))
+
+
+def is_leaked_script(text: str) -> bool:
+    """Whether a text block is ad script source printed as text (stored copies): neither body nor credit."""
+    match = _LEAKED_SCRIPT.match(text)
+    return match is not None and match.start() == 0
+
+
+def without_leaked_script(text: str) -> str:
+    """`text` without trailing ad script source (`COPYRIGHT © ANTARA 2020 (adsbygoogle = ...).push({});`)."""
+    return _LEAKED_SCRIPT.sub("", text)
 
 
 def split_names(text: str) -> list[str]:
@@ -96,9 +118,10 @@ def parse_credits(texts: list[str], block: CreditBlock | None = None) -> CreditB
 
 
 def _parse_line(line: str, block: CreditBlock) -> None:
+    line = without_leaked_script(line).strip()
     if not line:
         return
-    reported = _REPORTED_BY.match(line)
+    reported = _REPORTED_BY.match(line) or _REPORTING_BY.match(line)
     if reported:
         block.lines.append(reported.group("line"))
         _add_names(block, "reporters", split_names(reported.group("names")))
@@ -141,11 +164,17 @@ def _set_copyright(notice: re.Match[str], block: CreditBlock) -> None:
 
 
 _CONTRIBUTOR = re.compile(r"\s*\((?P<name>[A-Z][^()/\d]{1,80}?)/(?P<org>[A-Za-z][^()/\d]{0,40})\)\s*$")
-_MARKER = re.compile(r"\s*\((?P<marker>Adv|ADV|adv|\*)\)\s*$")
+# `(Adv)` / `(*)` advertorial markers, and a desk/initials trailer such as `(H-AK)` (2012 pages): a
+# hyphen between two short capital groups, so that an acronym in parentheses (`(PKS)`) is not one.
+_MARKER = re.compile(r"\s*\((?P<marker>Adv|ADV|adv|\*|[A-Z]{1,3}-[A-Z]{1,4})\)\s*$")
+_TRAILING_REPORTING_BY = re.compile(r"\s*(?P<line>\(\*\)\s*Reporting\s+by\s+[^\W\d_][^()]{1,80}?)\s*\.?\s*$")
 
 
 def trailing_credit(paragraph: str) -> tuple[str, str, str | None] | None:
-    """A trailing `(Name/Humas)` or `(Adv)`: (paragraph without it, the credit verbatim, contributor or None)."""
+    """A trailing `(Name/Humas)`, `(Adv)` or `(H-AK)`: (paragraph without it, the credit verbatim, contributor or None).
+
+    A trailing `(*) Reporting by Name` is not taken here: it is a reporter credit (`parse_credits`).
+    """
     match = _CONTRIBUTOR.search(paragraph) or _MARKER.search(paragraph)
     if not match:
         return None
@@ -153,9 +182,19 @@ def trailing_credit(paragraph: str) -> tuple[str, str, str | None] | None:
     return paragraph[: match.start()].rstrip(), match.group(0).strip(), " ".join(name.split()) if name else None
 
 
+def trailing_byline(paragraph: str) -> tuple[str, str] | None:
+    """A `(*) Reporting by Name` ending a paragraph: (paragraph without it, the credit verbatim)."""
+    match = _TRAILING_REPORTING_BY.search(paragraph)
+    if not match:
+        return None
+    return paragraph[: match.start()].rstrip(), " ".join(match.group("line").split())
+
+
+# Wire agencies named between ANTARA and the photographer: `(FOTO ANTARA/REUTERS/Suhaib Salem/ox/11.)`.
+_AGENCY = r"(?:(?:REUTERS|AFP|AP|EPA|XINHUA|ANADOLU|KYODO|BERNAMA)/)?"
 _CAPTION_CREDIT = (
-    re.compile(r"\(ANTARA(?: ?FOTO)?/(?P<name>[^/()]+?)(?:/[^()]*)?\)\s*\.?\s*$", re.IGNORECASE),
-    re.compile(r"ANTARA ?FOTO/(?P<name>[^/()]+?)(?:/[\w.\s-]*)?\s*\.?\s*$", re.IGNORECASE),
+    re.compile(rf"\((?:FOTO )?ANTARA(?: ?FOTO)?/{_AGENCY}(?P<name>[^/()]+?)(?:/[^()]*)?\)\s*\.?\s*$", re.IGNORECASE),
+    re.compile(rf"ANTARA ?FOTO/{_AGENCY}(?P<name>[^/()]+?)(?:/[\w.\s-]*)?\s*\.?\s*$", re.IGNORECASE),
 )
 
 

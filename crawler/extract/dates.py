@@ -51,6 +51,35 @@ _PRINTED = re.compile(
 )
 
 
+WEEKDAYS = frozenset({"senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad"})
+"""Indonesian weekday names as printed before a date (`Selasa, 2 Maret 2027`)."""
+
+_PRINTED_SHAPE = re.compile(
+    r"(?:\b(?P<weekday>[A-Za-z']+),?\s+)?\b(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4})\b"
+    r"(?:\s*[,|]?\s*(?:pukul\s+)?(?P<time>\d{1,2}[:.]\d{2}(?::\d{2})?)\b)?(?:\s*(?:WIB|WITA|WIT)\b)?",
+    re.IGNORECASE,
+)
+
+
+def find_printed_date(text: str) -> str | None:
+    """The first date in `text` printed as ANTARA prints one, verbatim (spaces collapsed); None if there is none.
+
+    The shape is `[weekday,] day month-name year [[pukul] HH:MM] [WIB|WITA|WIT]` with an Indonesian
+    month name and a weekday or a time (`Selasa, 2 Maret 2027 09:15`, `7 Januari 2026 10:41 WITA`),
+    so that a bare date inside a sentence (`sejak 2 Maret 2027`) is not taken for a date line. Callers
+    look only at short texts near the title: a sentence may still name a weekday and a date.
+    """
+    cleaned = " ".join(text.split())
+    for match in _PRINTED_SHAPE.finditer(cleaned):
+        weekday = (match.group("weekday") or "").lower()
+        if match.group("month").lower() not in MONTHS:
+            continue
+        if weekday in WEEKDAYS or match.group("time"):
+            start = match.start() if weekday in WEEKDAYS else match.start("day")
+            return cleaned[start : match.end()].strip()
+    return None
+
+
 def zone_label(text: str) -> str | None:
     """The Indonesian zone label printed in `text`, if any."""
     match = re.search(r"\b(WIB|WITA|WIT)\b", text)

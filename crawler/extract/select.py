@@ -28,10 +28,16 @@ def page_root(response: TextResponse) -> etree._Element:
     Parsing `response.body` directly skips the decode-to-str and re-encode round trip of
     `response.selector`, which doubles the parse cost of a page.
     """
-    parser = lxml.html.HTMLParser(encoding=response.encoding, recover=True, no_network=True)
     try:
-        root = lxml.html.document_fromstring(response.body or b"<html></html>", parser=parser)
-    except etree.ParserError:
+        parser = lxml.html.HTMLParser(encoding=response.encoding, recover=True, no_network=True)
+        body: str | bytes = response.body or b"<html></html>"
+    except LookupError:
+        # An encoding Python knows but libxml2's iconv does not (`cp852`): parse Python's decoded text.
+        parser = lxml.html.HTMLParser(recover=True, no_network=True)
+        body = response.text or "<html></html>"
+    try:
+        root = lxml.html.document_fromstring(body, parser=parser)
+    except (etree.ParserError, ValueError):
         # Whitespace, NUL bytes, a lone doctype or BOM: "Document is empty". Such a page holds no
         # article; an empty tree lets the page object say so instead of raising.
         root = lxml.html.document_fromstring(b"<html></html>")

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+UNKNOWN_LAYOUT_SUFFIX = "/unknown"
+"""`layout` of records parsed by a family's fallback page object (e.g. `antara/unknown`)."""
 GAP_KEYS = ("id", "url", "warc_file", "warc_offset", "warc_record_id", "crawled_at")
 """What the run summary keeps of a record lacking a field (`coverage_gaps`): enough to find its page again."""
 
@@ -155,6 +157,8 @@ class DriftWatch:
         self.drift_dir = drift_dir
         self.warc_dir = warc_dir
         self.gaps: dict[str, list[dict[str, Any]]] = {name: [] for name in COVERAGE_FIELDS}
+        self.unknown_layouts: list[dict[str, Any]] = []
+        """Records parsed by a family's fallback (`layout` ending `/unknown`): a template no layout knows."""
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, exports_root: Path) -> Self | None:
@@ -175,6 +179,9 @@ class DriftWatch:
         for name in COVERAGE_FIELDS:
             if not is_covered(name, record) and len(self.gaps[name]) < self.rule.max_fixtures:
                 self.gaps[name].append({key: record.get(key) for key in GAP_KEYS})
+        layout = str(record.get("layout") or "")
+        if layout.endswith(UNKNOWN_LAYOUT_SUFFIX) and len(self.unknown_layouts) < self.rule.max_fixtures:
+            self.unknown_layouts.append({**{key: record.get(key) for key in GAP_KEYS}, "layout": layout})
 
     def check(self, spider: Spider, summary: dict[str, Any]) -> list[dict[str, Any]]:
         """Judge the run; adds `coverage_gaps` and `drift` to `summary` and returns its drift problems."""
@@ -191,7 +198,26 @@ class DriftWatch:
         found = self._fixtures(spider, summary["run_id"], alarms, current, previous)
         summary["drift"] = {"judged": judged, "baseline_samples": baseline_count,
                             "alarms": [_alarm_json(a, found[a.field]) for a in alarms]}  # fmt: skip
-        return [_problem(portal, alarm, found[alarm.field]) for alarm in alarms]
+        problems = [_problem(portal, alarm, found[alarm.field]) for alarm in alarms]
+        if self.unknown_layouts:
+            problems.append(self._unknown_layout_problem(spider, summary))
+        return problems
+
+    def _unknown_layout_problem(self, spider: Spider, summary: dict[str, Any]) -> dict[str, Any]:
+        """Pages of no known template: an alarm on the first such run, no baseline needed; pages saved as fixtures."""
+        directory = self.drift_dir / spider.name / summary["run_id"]
+        pages = [FixturePage(gap, ["layout"]) for gap in self.unknown_layouts]
+        written = save_fixtures(spider, pages, directory, self.warc_dir, summary["run_id"])
+        files = [str(path) for _, path in written]
+        names = ", ".join(Path(f).name for f in files) or "no page readable from the WARC files"
+        layouts = sorted({str(gap["layout"]) for gap in self.unknown_layouts})
+        message = (
+            f"{summary['portal']}: {len(self.unknown_layouts)}+ page(s) matched no known template and were parsed by "
+            f"the fallback ({', '.join(layouts)}): template changed? pages saved as fixtures in {directory}: {names}"
+        )
+        summary["drift"]["unknown_layout"] = {"pages": len(self.unknown_layouts), "dir": str(directory), "files": files}
+        return {"check": "drift", "field": "layout", "value": len(self.unknown_layouts), "threshold": 0,
+                "message": message, "fixtures": files}  # fmt: skip
 
     def _earlier(self, portal: str) -> Iterator[Mapping[str, Any]]:
         """The portal's earlier run summaries, newest first, read lazily (a long history is never loaded whole)."""

@@ -43,7 +43,7 @@ class PortalSpider(scrapy.Spider):
 
     Settings: ARCHIVE_MAX_LISTING_PAGES, ARCHIVE_BACKFILL_MAX_LISTING_PAGES, ARCHIVE_INCREMENTAL_ENABLED.
     Stats: archive/discovery/{listing_pages,feeds,sitemaps,links,duplicate_links,
-    foreign_links,out_of_range}, archive/parse/{articles,not_an_article/<reason>,out_of_range},
+    foreign_links,out_of_range}, archive/parse/{articles,layout/<layout>,not_an_article/<reason>,out_of_range},
     archive/incremental/{listing_stops,feed_only_stored}.
     """
 
@@ -204,6 +204,8 @@ class PortalSpider(scrapy.Spider):
             self._count("archive/parse/out_of_range")
             return
         self._count("archive/parse/articles")
+        # Per layout, e.g. archive/parse/layout/antara_unknown: pages of no known template era.
+        self._count(f"archive/parse/layout/{result.layout.replace('/', '_')}")
         for warning in result.warnings:
             self._count(f"archive/parse/warnings/{warning.split(':', 1)[0]}")
         result.portal_definition_version = self.real_portal.definition_version

@@ -107,7 +107,7 @@ def _build_article(raw: dict[str, Any]) -> Article:
         images=tuple(Image(**item) for item in raw.get("images", ())),
         contributor=tuple(raw["contributor"]) if raw.get("contributor") else None,
         reprint=Link(**raw["reprint"]) if raw.get("reprint") else None,
-        disclaimer=raw.get("disclaimer", era != "post-content"),
+        disclaimer=raw.get("disclaimer", not era.startswith("post-content")),
         listing_links=tuple(raw.get("listing_links", ())),
         expect=dict(raw.get("expect", {})),
     )

@@ -16,8 +16,11 @@ from typing import Any
 
 from tests.replica.portals import ZONE_OFFSETS, PortalFacts
 
-ERAS = ("post-content", "wrap-br", "wrap-p")
-"""Template eras: older `post-content`, current `wrap__article-detail` with text+<br> or <p> bodies."""
+ERAS = ("post-content", "post-content-footer", "wrap-br", "wrap-p", "unknown")
+"""Template eras: older `post-content`; `post-content-footer`, the older template as the real 2022 banten page
+prints it (caption in `header.post-header`, credits in `footer.post-meta > div.tags-wrapper`); current
+`wrap__article-detail` with text+<br> or <p> bodies; `unknown`, a made-up future template that no layout knows
+(the archiver's fallback, `antara/unknown`, must parse it and the drift watch alarm on it)."""
 CREDIT_STYLES = ("br", "one-line", "glued")
 ROLES = {
     "Pewarta": "reporters",

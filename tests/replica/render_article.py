@@ -1,9 +1,9 @@
 """Article pages in the markup of their template era, after `tests/fixtures/antara/README.md`.
 
-Three desktop eras (`post-content`; `wrap__article-detail` with text+`<br>` bodies or with
-`<p>` bodies) and AMP. The page is built from the article's parts, so the noise a parser
-must drop (dateline prefix, ads, 'Baca juga', captions, credits, copyright, disclaimer,
-reprint line) is exactly what the data file says it is.
+Desktop eras (`post-content` and its `post-content-footer` variant; `wrap__article-detail` with
+text+`<br>` bodies or with `<p>` bodies; `unknown`, a template no layout knows) and AMP. The page
+is built from the article's parts, so the noise a parser must drop (dateline prefix, ads, 'Baca
+juga', captions, credits, copyright, disclaimer, reprint line) is exactly what the data file says it is.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ def render_article(data: SiteData, article: Article) -> str:
     """The desktop page of `article` in its era's template."""
     if article.era == "post-content":
         return _page(data, article, _head(data, article, with_ld=False), _post_content_body(data, article))
+    if article.era == "post-content-footer":
+        return _page(data, article, _head(data, article, with_ld=False), _post_content_footer_body(data, article))
+    if article.era == "unknown":
+        return _page(data, article, _unknown_head(data, article), _unknown_body(data, article))
     return _page(data, article, _head(data, article, with_ld=True), _wrap_body(data, article))
 
 
@@ -215,6 +219,61 @@ def _post_content_body(data: SiteData, article: Article) -> str:
     )
 
 
+def _post_content_footer_body(data: SiteData, article: Article) -> str:
+    """The older template as on the real banten page of 2022: the photo box and a pull quote in the header,
+    a `<br><br>` body with `&nbsp;`, credits and copyright in `footer.post-meta > div.tags-wrapper`
+    (the class reused for credits), the tag list in a second `tags-wrapper` printed with `#`."""
+    pics = "".join(
+        f'<div class="wp-caption"><img src="{esc(i.url)}" alt="{esc(article.title)}">'
+        f'<p class="wp-caption-text">{esc(i.full_caption)}</p></div>\n'
+        for i in article.images[:1]
+    )
+    quote = f'<div class="quote_old">{esc(article.paragraphs[-1])}</div>\n' if len(article.paragraphs) > 1 else ""
+    blocks = "\n".join(AD_SCRIPT if kind == "ad" else f"{text}&nbsp;<br><br>" for kind, text in body_blocks(article))
+    tags = "".join(f'<li><a href="/tag/{slugify(tag)}">#{esc(tag)}</a></li>' for tag in article.tags)
+    tag_list = f'<div class="tags-wrapper"><ul class="tags">{tags}</ul></div>\n' if article.tags else ""
+    return (
+        f'<ol class="breadcrumb"><li><a href="/">Home</a></li><li><a href="/{article.section_slug}">'
+        f"{esc(article.section)}</a></li></ol>\n"
+        '<article class="post-wrapper">\n<header class="post-header">\n'
+        f'<h1 class="post-title">{esc(article.title)}</h1>\n'
+        '<p class="simple-share"><span class="article-date"><i class="fa fa-clock-o"></i> '
+        f"{esc(date_text(data, article))}</span></p>\n{pics}{quote}"
+        f'</header>\n<div class="post-content clearfix font17">\n{blocks}\n&nbsp;</div>\n'
+        f'<footer class="post-meta">\n<div class="tags-wrapper">{credits_html(data, article)}</div>\n{tag_list}</footer>\n'
+        "</article>"
+    )
+
+
+# --- era: unknown (a made-up future template) ------------------------------------------------
+
+
+def _unknown_head(data: SiteData, article: Article) -> str:
+    """OpenGraph and `article:published_time` only (no JSON-LD): what a redesign keeps of the head."""
+    return "\n".join(
+        [
+            _head(data, article, with_ld=False),
+            '<meta property="og:type" content="article">',
+            f'<meta property="article:published_time" content="{iso(article.instant(data.portal))}">',
+        ]
+    )
+
+
+def _unknown_body(data: SiteData, article: Article) -> str:
+    """No class any era layout knows (`tests/fixtures/antara_unknown/`): `<p>` paragraphs in `div.isi-berita`,
+    the date zone-less in `div.waktu` under the title, credits and copyright in `div.kredit` after the text.
+    No tags, images, 'Baca juga' or section on the page: the fallback has none to find."""
+    paragraphs = "\n".join(f"<p>{text}</p>" for kind, text in body_blocks(article) if kind == "p")
+    return (
+        '<main class="detail-berita">\n<article class="berita">\n'
+        f'<h1 class="judul-berita">{esc(article.title)}</h1>\n'
+        f'<div class="waktu">{esc(date_text(data, article))}</div>\n'
+        f'<div class="isi-berita">\n{paragraphs}\n</div>\n'
+        f'<div class="kredit">{credits_html(data, article)}</div>\n'
+        "</article>\n</main>"
+    )
+
+
 def _br_block(kind: str, text: str, *, ad: str) -> str:
     return ad if kind == "ad" else f"{text}<br><br>"
 
@@ -263,7 +322,7 @@ def render_amp(data: SiteData, article: Article) -> str:
     """The AMP copy (`/amp/berita/...`): simpler markup, credits as separate text blocks."""
     ld = (
         ""
-        if article.era == "post-content"
+        if article.era.startswith("post-content")
         else f'<script type="application/ld+json">{json_ld(news_article_ld(data, article))}</script>\n'
     )
     figure = "".join(

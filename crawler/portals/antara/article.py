@@ -18,6 +18,7 @@ from crawler.extract import credits as credit_lines
 from crawler.extract.select import css
 from crawler.extract.text import inline_text
 from crawler.items import ArticleItem, Image
+from crawler.portals.antara.fallback import AntaraFallbackPage
 from crawler.portals.antara.layouts import LAYOUTS, AntaraArticleLayout
 from crawler.portals.antara.layouts.base import BodyParts, detect
 from crawler.portals.base import ArticlePageBase, NotAnArticle
@@ -41,7 +42,12 @@ class AntaraArticlePage(ArticlePageBase):
             return NotAnArticle(self._unknown_page_reason(root, default="not_article_url"))
         found = detect(root, LAYOUTS)
         if found is None:
-            return NotAnArticle(self._unknown_page_reason(root))
+            reason = self._unknown_page_reason(root)
+            if reason != "no_article_markup":
+                return NotAnArticle(reason)
+            # No known era: a template change, not a lost article (`fallback.py`).
+            fallback = AntaraFallbackPage(self.response, self.portal, fetched_at=self.fetched_at, strict=self.strict)
+            return fallback.to_item()
         layout_class, scope = found
         layout = layout_class(root, scope, page_url=self.url(), zone=self.portal.timezone, now=self.fetched_at)
         parts = self._field("body", layout.body_parts, None)
@@ -74,7 +80,11 @@ class AntaraArticlePage(ArticlePageBase):
 
     # --- the record ---------------------------------------------------------------------
     def _item(self, layout: AntaraArticleLayout, parts: BodyParts, title: str) -> ArticleItem:
-        block = credit_lines.parse_credits(parts.credit_texts)
+        # Credits outside the body (header, `footer.post-meta`, `tags-wrapper`, text after the body)
+        # are read as their own field: a failing scan costs the credits, never the article.
+        none: tuple[list[str], list[str]] = ([], [])
+        before, after = self._field("credits", layout.container_credits, none)
+        block = credit_lines.parse_credits([*before, *parts.credit_texts, *after])
         images: list[Image] = self._field("images", layout.images, [])
         published_raw = self._field("published_at_raw", layout.published_raw, None)
         published_at = self._field("published_at", layout.published_at, None)

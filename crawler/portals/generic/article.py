@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crawler.extract import credits as credit_lines
 from crawler.extract.select import css
@@ -43,6 +43,8 @@ class GenericArticlePage(ArticlePageBase):
     """One page of a generic portal; `to_item()` gives the record or the reason it is none."""
 
     INITIAL_WARNINGS = (HEURISTIC_WARNING,)
+    LAYOUT_NAME: ClassVar[str] = LAYOUT
+    """`layout` of the records (a family's fallback for unknown templates names its own, e.g. `antara/unknown`)."""
 
     @property
     def root(self) -> etree._Element:
@@ -77,6 +79,13 @@ class GenericArticlePage(ArticlePageBase):
         """Only the fetched URL names the article: a generic page's canonical link is not trusted for identity."""
         return self.portal.record_id(self.response.url)
 
+    def published_raw(self) -> str | None:
+        """The publication date as the page states it: structured data (a family's fallback may read the print)."""
+        return self.data.published_raw()
+
+    def published_at(self) -> str | None:
+        return self.data.published_at()
+
     def language(self) -> str:
         code = (self.root.get("lang") or "").strip().lower().split("-")[0]
         return code if code.isalpha() and 2 <= len(code) <= 3 else self.portal.language
@@ -95,8 +104,8 @@ class GenericArticlePage(ArticlePageBase):
         block = credit_lines.parse_credits(parts.credit_texts, block)
         if block.copyright is None:
             self._footer_copyright(block, parts.footer_texts)
-        published_raw = self._field("published_at_raw", self.data.published_raw, None)
-        published_at = self._field("published_at", self.data.published_at, None)
+        published_raw = self._field("published_at_raw", self.published_raw, None)
+        published_at = self._field("published_at", self.published_at, None)
         if published_at is None:
             self.warnings.append(f"published_at: cannot read {published_raw!r}")
         fields: dict[str, Any] = {
@@ -116,7 +125,7 @@ class GenericArticlePage(ArticlePageBase):
             "related": parts.related,
             "language": self.language(),
         }
-        return self.build_item(fields, layout=LAYOUT, problems=block.problems)
+        return self.build_item(fields, layout=self.LAYOUT_NAME, problems=block.problems)
 
     def _credits(self, parts: GenericBody, block: credit_lines.CreditBlock, leading: list[str]) -> dict[str, Any]:
         reporters = block.names("reporters")

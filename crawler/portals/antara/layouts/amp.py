@@ -17,4 +17,4 @@ class AntaraArticleAmpLayout(AntaraArticleLayout):
     BODY = (".amp-content", "article .content", "article")
     SECTION = (".amp-breadcrumb li:last-child",)
     TAGS = (".amp-tags a", ".tags a")
-    IMAGE_BOXES = ("figure.amp-image", "article figure")
+    IMAGE_BOXES = ("figure.amp-image", "article figure", "div.wp-caption")

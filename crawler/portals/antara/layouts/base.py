@@ -31,7 +31,29 @@ _RELATED_PREFIX = re.compile(r"^\s*baca\s+juga\s*:?", re.IGNORECASE)
 REPRINT_PREFIX = "Berita ini telah tayang di"
 DISCLAIMER_PREFIX = "Dilarang keras mengambil konten"
 _DROP_TAGS = frozenset({"figure", "amp-img", "amp-ad", "img"})
-_DROP_CLASSES = ("pic", "wp-caption-text", "wrap__article-detail-image", "blog-tags", "tags-wrapper", "tags")
+# `quote_old` is the older template's pull quote (it repeats a body sentence); `wp-caption` the photo box.
+_DROP_CLASSES = (
+    "pic",
+    "wp-caption",
+    "wp-caption-text",
+    "wrap__article-detail-image",
+    "blog-tags",
+    "tags-wrapper",
+    "tags",
+    "quote_old",
+)
+_CREDIT_HOLDERS = ("text-muted", "tags-wrapper", "tags", "post-meta")
+"""Classes that hold credits on real pages; `tags-wrapper`/`tags` only when they hold no links (else: tag lists)."""
+_NOT_CREDITS_TAGS = frozenset(
+    {"nav", "aside", "h1", "h2", "h3", "form", "button", "figure", "figcaption", "blockquote"}
+)
+_NOT_CREDITS_CLASS = re.compile(
+    r"breadcrumb|blog-tags|related|terkait|populer|terpopuler|sidebar|widget|share|social|comment|caption|quote"
+    r"|baca-juga|wrap__article-detail-title|wrap__article-detail-info|article-date|simple-share|pagination"
+)
+"""Parts of the article container that never hold the article's credits: navigation, teasers, tags, captions."""
+_LABEL_ALONE = re.compile(rf"^\s*(?:{'|'.join(credit_lines.ROLES)})\s*:?\s*$", re.IGNORECASE)
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019 "
 
 
 @dataclass
@@ -134,7 +156,8 @@ class AntaraArticleLayout:
 
     def tags(self) -> list[str]:
         for query in self.TAGS:
-            found = [inline_text(node) for node in css(self.scope, query)]
+            # Some templates print tags as `#Tag`: the `#` is display, not part of the tag.
+            found = [inline_text(node).lstrip("#").strip() for node in css(self.scope, query)]
             if any(found):
                 return list(dict.fromkeys(tag for tag in found if tag))
         return []
@@ -169,22 +192,56 @@ class AntaraArticleLayout:
             return None
         parts = BodyParts()
         texts: list[str] = []
+        quotes: list[tuple[int, str]] = []
         for block in blocks(element, self._decide):
             if block.element is None and block.links and _RELATED_PREFIX.match(block.text):
                 parts.related.extend(self._related(block.links))  # a loose `<b>Baca juga:</b> <a>` line
             elif block.element is None:
                 texts.append(block.text)
-            elif has_class(block.element, "text-muted"):
+            elif block.element.tag == "blockquote":
+                quotes.append((len(texts), inline_text(block.element)))
+            elif _holds_credits(block.element):
                 parts.credit_texts.append(lines(block.element))
             else:
                 parts.related.extend(self._related(block.element.xpath(".//a[@href]")))
-        # Credit paragraphs printed after the body container (the older template's copyright line).
-        for sibling in element.itersiblings():
-            if isinstance(sibling.tag, str) and sibling.tag == "p" and has_class(sibling, "text-muted"):
-                parts.credit_texts.append(lines(sibling))
-        parts.paragraphs = self._clean(texts, parts)
+        parts.paragraphs = self._clean(_with_quotes(texts, quotes), parts)
         parts.credit_texts = [text for text in parts.credit_texts if not _is_notice(text)]
         return parts
+
+    def container_credits(self) -> tuple[list[str], list[str]]:
+        """Credit lines of the container outside the body (`container_credit_texts`); none without a body."""
+        body = self.body_element()
+        if body is None:
+            return [], []
+        before, after = self.container_credit_texts(body)
+        return [t for t in before if not _is_notice(t)], [t for t in after if not _is_notice(t)]
+
+    def container_credit_texts(self, body: etree._Element) -> tuple[list[str], list[str]]:
+        """Credit lines printed in the article container outside the body: (before it, after it), in page order.
+
+        Found by their labels wherever the template puts them (header, `footer.post-meta`, a
+        `tags-wrapper`, `text-muted` paragraphs, `<br>`-separated text after the body, a label
+        and its names in two elements), never in navigation, teasers, tag lists or captions.
+        """
+        if body is self.scope:
+            return [], []
+        found: tuple[list[str], list[str]] = ([], [])
+        seen_body = False
+        texts: list[str] = []
+
+        def decide(element: etree._Element) -> Take:
+            if element is body:
+                return Take.COLLECT
+            return Take.DROP if not_credits(element) else Take.KEEP
+
+        for block in blocks(self.scope, decide):
+            if block.element is body:
+                found[seen_body].extend(credit_lines_of(texts))
+                seen_body, texts = True, []
+            else:
+                texts.append(block.text)
+        found[seen_body].extend(credit_lines_of(texts))
+        return found
 
     def _decide(self, element: etree._Element) -> Take:
         # Called for every element of the body: one attribute read, no text building.
@@ -193,10 +250,14 @@ class AntaraArticleLayout:
             names = classes.split()
             if "baca-juga" in names or "text-muted" in names:
                 return Take.COLLECT
+            if ("tags-wrapper" in names or "tags" in names) and element.find(".//a") is None:
+                return Take.COLLECT  # the older template reuses `tags-wrapper` for the credit block
             if any(name in _DROP_CLASSES for name in names):
                 return Take.DROP
         if element.tag in _DROP_TAGS:
             return Take.DROP
+        if element.tag == "blockquote":
+            return Take.COLLECT
         if element.tag in ("p", "div") and _RELATED_PREFIX.match(_leading_text(element)):
             return Take.COLLECT
         return Take.KEEP
@@ -210,7 +271,7 @@ class AntaraArticleLayout:
 
     def _clean(self, texts: list[str], parts: BodyParts) -> list[str]:
         """Paragraphs without reprint/disclaimer lines, trailing credits, the dateline and a trailing `(Name/Humas)`."""
-        texts = [t for t in texts if not _is_notice(t)]
+        texts = [t for t in texts if not _is_notice(t) and not credit_lines.is_leaked_script(t)]
         tail: list[str] = []
         while texts and credit_lines.looks_like_credit(texts[-1]):
             tail.insert(0, texts.pop())
@@ -223,12 +284,68 @@ class AntaraArticleLayout:
                 if not texts[0]:
                     texts.pop(0)
         if texts:
+            byline = credit_lines.trailing_byline(texts[-1])
+            if byline:
+                texts[-1], line = byline
+                parts.credit_texts.append(line)
+        if texts:
             found = credit_lines.trailing_credit(texts[-1])
             if found:
                 texts[-1], parts.trailing_credit, parts.contributor = found
                 if not texts[-1]:
                     texts.pop()
         return [t for t in texts if t]
+
+
+def _holds_credits(element: etree._Element) -> bool:
+    """A collected element that is a credit block (not a 'Baca juga' insert)."""
+    return has_class(element, *_CREDIT_HOLDERS) and not has_class(element, "baca-juga")
+
+
+def not_credits(element: etree._Element) -> bool:
+    """Container parts that never hold the article's credits (the site footer: a `footer` right under `body`)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _NOT_CREDITS_TAGS or tag in _DROP_TAGS:
+        return True
+    if tag == "footer" and (element.getparent() is None or element.getparent().tag == "body"):
+        return True
+    classes = element.get("class") or ""
+    if _NOT_CREDITS_CLASS.search(classes) or (tag in ("ul", "ol") and element.find(".//a") is not None):
+        return True
+    return has_class(element, "tags-wrapper", "tags") and element.find(".//a") is not None
+
+
+def credit_lines_of(texts: list[str]) -> list[str]:
+    """The credit-looking text blocks, a label printed alone joined with the names in the next block."""
+    found: list[str] = []
+    index = 0
+    while index < len(texts):
+        text = texts[index]
+        following = texts[index + 1] if index + 1 < len(texts) else ""
+        if _LABEL_ALONE.match(text) and following and _could_be_names(following):
+            found.append(f"{text} {following}")
+            index += 2
+            continue
+        if credit_lines.looks_like_credit(text):
+            found.append(text)
+        index += 1
+    return found
+
+
+def _could_be_names(text: str) -> bool:
+    """Text that may carry a label's names: short, not itself a credit, not leaked script."""
+    return len(text) <= 80 and not credit_lines.looks_like_credit(text) and not credit_lines.is_leaked_script(text)
+
+
+def _with_quotes(texts: list[str], quotes: list[tuple[int, str]]) -> list[str]:
+    """Blockquotes back in place, except pull quotes: a quote whose words repeat body text is furniture."""
+    joined = " ".join(texts)
+    result = list(texts)
+    for position, quote in reversed(quotes):
+        core = quote.strip(_QUOTE_MARKS)
+        if core and core.rstrip(".") not in joined:
+            result.insert(position, quote)
+    return result
 
 
 def _is_notice(text: str) -> bool:

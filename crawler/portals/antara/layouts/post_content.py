@@ -15,4 +15,5 @@ class AntaraArticlePostContentLayout(AntaraArticleLayout):
     SECTION = ("ol.breadcrumb li:last-child", ".breadcrumb li:last-child")
     SECTION_ON_PAGE = True
     TAGS = (".tags-wrapper a", "ul.tags a", ".blog-tags a")
-    IMAGE_BOXES = ("div.post-content div.pic", "article figure", ".post-wrapper .pic")
+    # `div.wp-caption` (image + `p.wp-caption-text`) sits in `header.post-header` on the real 2022 page.
+    IMAGE_BOXES = ("div.post-content div.pic", "article figure", ".post-wrapper .pic", "div.wp-caption")

@@ -22,4 +22,5 @@ class AntaraArticleWrapLayout(AntaraArticleLayout):
         ".wrap__article-detail-image figure",
         ".wrap__article-detail-image",
         ".wrap__article-detail-content figure",
+        "div.wp-caption",
     )
