@@ -27,6 +27,8 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # The User-Agent follows ARCHIVE_CONTACT_URL even when that is set with -s.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    # Just after Scrapy's RetryMiddleware (550) in process_exception order: sees only failures it gave up on.
+    "crawler.middlewares.unreachable.UnreachableHostMiddleware": 540,
     # Just before Scrapy's RetryMiddleware (550) sees a response; pauses the host after it.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Charset repair and soft errors after decompression (590), so they see the inflated body.
@@ -150,6 +152,7 @@ ARCHIVE_CHARSET_REPAIR_ENABLED = True  # read pages with a wrong or missing char
 ARCHIVE_CHARSET_FALLBACK = "cp1252"  # encoding of non-UTF-8 pages that declare UTF-8 or nothing, if it reads them
 ARCHIVE_SOFT_ERROR_RETRY_ENABLED = True  # retry article/listing pages answered 200 with an empty body or an error page
 ARCHIVE_SOFT_ERROR_TITLES = ["halaman tidak ditemukan", "page not found", "404 not found"]  # error-page <title> words
+ARCHIVE_UNREACHABLE_ENABLED = True  # a host that never answered: no traceback per request, later requests not sent
 ARCHIVE_REDIRECT_GUARD_ENABLED = True  # refuse (and count) redirect loops and redirects to hosts outside the portal
 ARCHIVE_MAX_PAGES_PER_RUN = 0  # stop a run after this many responses (sets CLOSESPIDER_PAGECOUNT); 0 = no cap
 

@@ -6,7 +6,8 @@ run of a portal while the first still runs (overlapping cron jobs) refuses the s
 with `EXIT_LOCKED`; the lock (`crawler.store.lock`) is held until the crawl has finished. In
 distributed mode the lock is per portal and worker id (`crawler.distributed.mode.lock_name`):
 workers of one portal run side by side, one worker id never twice.
-A crawl that the monitor (`crawler.monitoring.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`.
+A crawl that the monitor (`crawler.monitoring.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`,
+one whose portal never answered (`crawler.middlewares.unreachable`) with `EXIT_UNREACHABLE`.
 Backfills (`-a since=`/`until=`) get the slower backfill download delay (`crawler.scheduling.politeness`).
 """
 
@@ -21,7 +22,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.distributed.mode import DistributedModeError, lock_name
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
 from crawler.paths import state_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
@@ -75,7 +76,7 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
         elif verdict is not None and not verdict.healthy:
-            self.exitcode = EXIT_UNHEALTHY
+            self.exitcode = EXIT_UNREACHABLE if verdict.unreachable else EXIT_UNHEALTHY
 
     def _refuse(self, message: str) -> NoReturn:
         sys.stderr.write(f"scrapy crawl: error: {message}\n")

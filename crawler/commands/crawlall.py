@@ -10,7 +10,8 @@ setting refuses the whole run (one stderr line, EXIT_CONFIG). A portal whose loc
 run holds is skipped with one stderr line and the others run. Logs go to a new file per run
 (`crawler.monitoring.runlogs`) unless `--logfile`/`-s LOG_FILE` says otherwise. One report is written
 at the end. Exit code, most severe first: EXIT_FAILURE (a crawler could not start),
-EXIT_UNHEALTHY (the monitor flagged a portal; one stderr line each), EXIT_LOCKED (a portal
+EXIT_UNHEALTHY (the monitor flagged a portal; one stderr line each), EXIT_UNREACHABLE (a portal never
+answered, and no other was unhealthy), EXIT_LOCKED (a portal
 was skipped), else EXIT_OK.
 """
 
@@ -26,7 +27,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.distributed.mode import DistributedModeError, lock_name
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
 from crawler.monitoring.runlogs import new_log_file, prune_logs
 from crawler.paths import exports_dir, log_dir, state_dir
@@ -101,9 +102,12 @@ class Command(BaseRunSpiderCommand):
             return EXIT_FAILURE
         unhealthy = [v for c in crawlers if (v := verdict_of(c)) is not None and not v.healthy]
         for verdict in unhealthy:
-            sys.stderr.write(f"scrapy crawlall: {verdict.portal} unhealthy: {'; '.join(verdict.problems)}\n")
-        if unhealthy:
+            state = "unreachable" if verdict.unreachable else "unhealthy"
+            sys.stderr.write(f"scrapy crawlall: {verdict.portal} {state}: {'; '.join(verdict.problems)}\n")
+        if any(not verdict.unreachable for verdict in unhealthy):
             return EXIT_UNHEALTHY
+        if unhealthy:
+            return EXIT_UNREACHABLE
         return EXIT_LOCKED if self.skipped else EXIT_OK
 
     # --- checks before anything runs ------------------------------------------------------------------------

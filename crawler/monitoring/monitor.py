@@ -15,7 +15,10 @@ and is healthy. Each run's coverage is also compared with the portal's own histo
 (`crawler.monitoring.drift`), which saves the pages behind a drop as fixtures.
 
 An unhealthy run logs one ERROR line per problem naming portal, field and figure, says so
-in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY.
+in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY. A run in which
+no request got an answer (`crawler.middlewares.unreachable`: DNS, refused, TLS, timeouts) has one
+problem only, `unreachable` with its cause, and exits with EXIT_UNREACHABLE; the hint at a
+changed listing markup is given only when listing pages were fetched and parsed.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class Verdict:
     healthy: bool
     problems: tuple[str, ...] = ()
     summary_path: Path | None = None
+    unreachable: bool = False
+    """No request got an answer (DNS, refused, TLS, timeouts): the portal, not the archiver, is the problem."""
 
 
 _VERDICTS: WeakKeyDictionary[Crawler, Verdict] = WeakKeyDictionary()
@@ -127,11 +132,13 @@ class RunMonitor:
         summary["problems"] = problems
         summary["status"] = "unhealthy" if problems else "ok"
         for problem in problems:
-            logger.error("UNHEALTHY %s", problem["message"])
+            label = "UNREACHABLE" if problem["check"] == "unreachable" else "UNHEALTHY"
+            logger.error("%s %s", label, problem["message"])
         self.crawler.stats.set_value("archive/monitor/healthy", 0 if problems else 1)
         self.crawler.stats.set_value("archive/monitor/problems", len(problems))
         path = self._record(summary)
-        _VERDICTS[self.crawler] = Verdict(spider.name, not problems, tuple(p["message"] for p in problems), path)
+        _VERDICTS[self.crawler] = Verdict(spider.name, not problems, tuple(p["message"] for p in problems), path,
+                                          unreachable=any(p["check"] == "unreachable" for p in problems))  # fmt: skip
         logger.info("run summary of %s (%s): %s", spider.name, summary["status"], path)
 
     # --- summary -------------------------------------------------------------------------------------
@@ -172,10 +179,12 @@ class RunMonitor:
         if not reason.startswith(_NORMAL_FINISH):
             problems.append(_problem("finish", None, reason, "finished", f"{portal}: the run ended with {reason!r}"))
         found = summary["articles"]["found"]
-        if found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
-            message = (
-                f"{portal}: found {found} article links in listings and feeds "
-                f"(minimum {self.thresholds.min_links}): listing markup changed or portal unreachable?"
+        unreachable = summary["requests"]["unreachable"]
+        if unreachable:
+            problems.append(_problem("unreachable", None, unreachable, None, f"{portal}: {unreachable}"))
+        elif found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
+            message = f"{portal}: found {found} article links (minimum {self.thresholds.min_links}): " + _links_hint(
+                self.crawler, summary["requests"]
             )
             problems.append(_problem("links", None, found, self.thresholds.min_links, message))
         if judged.records < self.thresholds.min_records:
@@ -208,6 +217,16 @@ class RunMonitor:
             logger.exception("could not write the run summary or report under %s", self.exports_root)
             return None
         return path
+
+
+def _links_hint(crawler: Crawler, requests: dict[str, Any]) -> str:
+    """Why no links: a markup change only if listing pages were fetched and parsed; else what the fetches got."""
+    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    parsed = sum(int(stats.get(f"archive/discovery/{kind}", 0)) for kind in ("listing_pages", "feeds", "sitemaps"))
+    if parsed:
+        return f"{parsed} listing, feed and sitemap pages were parsed without an article link: listing markup changed?"
+    errors = ", ".join(f"{name} {count}" for name, count in requests["errors"].items()) or "none"
+    return f"no listing, feed or sitemap page could be read ({requests['responses']} responses; errors: {errors})"
 
 
 def _all_sources_unchanged(crawler: Crawler) -> bool:
