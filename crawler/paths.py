@@ -22,6 +22,7 @@ RUNS_DIR_NAME = ".runs"
 WARC_DIR_NAME = "warc"
 DRIFT_DIR_NAME = "drift"
 DEFAULT_EXPORTS_DIR = "exports"
+REPORT_NAME = "report.html"
 
 
 class _Settings(Protocol):
@@ -56,6 +57,11 @@ def log_dir(settings: _Settings) -> Path:
 def drift_dir(settings: _Settings) -> Path:
     """ARCHIVE_DRIFT_DIR, or `<exports>/drift`."""
     return _under_exports(settings, "ARCHIVE_DRIFT_DIR", DRIFT_DIR_NAME)
+
+
+def report_path(settings: _Settings) -> Path:
+    """The crawl report (crawler.monitoring.report.page)."""
+    return exports_dir(settings) / REPORT_NAME
 
 
 def runs_dir(exports_root: Path) -> Path:

@@ -49,6 +49,9 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.gcfreeze.GcFreeze": 0,  # gc.freeze() once the engine starts
+    # Progress in the archive's words (links found, new, revised, dropped) instead of pages/items per minute.
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.monitoring.progress.ProgressLog": 0,
     # Listens to response_downloaded, which fires before any downloader middleware: it sees
     # the bytes as received (still compressed, before redirects).
     "crawler.warc.extension.WarcArchiver": 100,
@@ -135,6 +138,7 @@ ARCHIVE_BACKFILL_DOWNLOAD_DELAY_SECONDS = 2.0  # DOWNLOAD_DELAY of runs with `-a
 ARCHIVE_RETRY_AFTER_ENABLED = True  # pause a host after 429/503: Retry-After, else exponential backoff
 ARCHIVE_RETRY_AFTER_BASE_SECONDS = 5.0  # pause after a 429/503 without Retry-After; doubles with each retry
 ARCHIVE_RETRY_AFTER_MAX_SECONDS = 600.0  # cap on one pause; a longer Retry-After gives the request up
+ARCHIVE_PROGRESS_INTERVAL_SECONDS = 30.0  # log one progress line (links found, fetched, new, ...) this often; 0 = never
 ARCHIVE_MONITOR_ENABLED = True  # per-run health checks, run summary JSON and the HTML report
 ARCHIVE_MONITOR_MIN_RECORDS = 20  # coverage is judged over this many records at least (earlier runs fill up)
 ARCHIVE_MONITOR_MIN_TITLE_COVERAGE = 0.99  # share of written records with a title

@@ -21,9 +21,11 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
+from crawler.commands import places
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
+from crawler.monitoring.report.summary import human_summary
 from crawler.paths import state_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
@@ -73,6 +75,10 @@ class Command(ScrapyCrawlCommand):
         finally:
             self._lock.release()
         verdict = verdict_of(crawler)
+        if verdict is not None and self.settings is not None:
+            # The last word of a crawl, after Scrapy's stats dump: what it did and where the files are.
+            lines = human_summary(verdict.summary, places(self.settings, verdict))
+            sys.stderr.write("".join(f"{line}\n" for line in lines))
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
         elif verdict is not None and not verdict.healthy:

@@ -29,6 +29,7 @@ from crawler.arguments import ArgumentError
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
+from crawler.monitoring.report.summary import outcome_line
 from crawler.monitoring.runlogs import new_log_file, prune_logs
 from crawler.paths import exports_dir, log_dir, state_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
@@ -100,7 +101,13 @@ class Command(BaseRunSpiderCommand):
         assert self.crawler_process is not None
         if self.crawler_process.bootstrap_failed:
             return EXIT_FAILURE
-        unhealthy = [v for c in crawlers if (v := verdict_of(c)) is not None and not v.healthy]
+        verdicts = [v for c in crawlers if (v := verdict_of(c)) is not None]
+        if sys.stderr.isatty():
+            # A person at a terminal sees one line per portal; cron (no terminal) stays silent when all is well.
+            sys.stderr.write("".join(f"{outcome_line(v.summary)}\n" for v in verdicts))
+            if self.log_file is not None:
+                sys.stderr.write(f"log: {self.log_file}\n")
+        unhealthy = [v for v in verdicts if not v.healthy]
         for verdict in unhealthy:
             state = "unreachable" if verdict.unreachable else "unhealthy"
             sys.stderr.write(f"scrapy crawlall: {verdict.portal} {state}: {'; '.join(verdict.problems)}\n")

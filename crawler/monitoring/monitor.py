@@ -59,6 +59,8 @@ class Verdict:
     summary_path: Path | None = None
     unreachable: bool = False
     """No request got an answer (DNS, refused, TLS, timeouts): the portal, not the archiver, is the problem."""
+    summary: dict[str, Any] = field(default_factory=dict)
+    """The run summary as recorded (`crawler.monitoring.report.summary`)."""
 
 
 _VERDICTS: WeakKeyDictionary[Crawler, Verdict] = WeakKeyDictionary()
@@ -138,7 +140,8 @@ class RunMonitor:
         self.crawler.stats.set_value("archive/monitor/problems", len(problems))
         path = self._record(summary)
         _VERDICTS[self.crawler] = Verdict(spider.name, not problems, tuple(p["message"] for p in problems), path,
-                                          unreachable=any(p["check"] == "unreachable" for p in problems))  # fmt: skip
+                                          unreachable=any(p["check"] == "unreachable" for p in problems),
+                                          summary=summary)  # fmt: skip
         logger.info("run summary of %s (%s): %s", spider.name, summary["status"], path)
 
     # --- summary -------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from crawler.monitoring.report import history
 from crawler.monitoring.report.archive import articles_per_day
 from crawler.monitoring.report.charts import line_chart_svg
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, Coverage
+from crawler.paths import REPORT_NAME
 
-REPORT_NAME = "report.html"
 RECENT_PROBLEM_RUNS = 50
 
 _CSS = """

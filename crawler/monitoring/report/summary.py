@@ -111,3 +111,27 @@ def unreachable_cause(stats: Mapping[str, Any]) -> str | None:
         return None
     cause = stats.get("archive/unreachable/cause")
     return str(cause) if cause else None
+
+
+def outcome_line(summary: Mapping[str, Any]) -> str:
+    """One line per portal run: status, found, new, revised, dropped, problems (crawlall on a terminal)."""
+    articles, requests = summary.get("articles", {}), summary.get("requests", {})
+    dropped = ", ".join(f"{reason} {n}" for reason, n in articles.get("dropped", {}).items())
+    errors = sum(requests.get("errors", {}).values())
+    problems = summary.get("problems", [])
+    status = "unreachable" if any(p.get("check") == "unreachable" for p in problems) else summary.get("status", "?")
+    return (
+        f"{summary.get('portal')}: {status}; found {articles.get('found', 0)} article links "
+        f"({articles.get('skipped_stored', 0)} already stored), {articles.get('new', 0)} new, "
+        f"{articles.get('revised', 0)} revised, {sum(articles.get('dropped', {}).values())} dropped"
+        + (f" ({dropped})" if dropped else "")
+        + f"; {requests.get('total', 0)} requests, {errors} errors; {len(problems)} problem(s)"
+    )
+
+
+def human_summary(summary: Mapping[str, Any], places: Mapping[str, Any]) -> list[str]:
+    """The end of a crawl in a few lines: the outcome, each problem, and where the files are (label -> path)."""
+    lines = [outcome_line(summary)]
+    lines += [f"  problem: {p.get('message', '')}" for p in summary.get("problems", [])]
+    lines += [f"  {label}: {path}" for label, path in places.items() if path]
+    return lines
