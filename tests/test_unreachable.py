@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from crawler.exitcodes import EXIT_UNHEALTHY, EXIT_UNREACHABLE
+from crawler.paths import state_beside
 from tests.replica.harness import CrawlResult, RunningReplica, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +43,7 @@ def _closed_port() -> int:
 
 
 def _summary(result: CrawlResult) -> dict[str, Any]:
-    return json.loads((result.exports_dir / ".runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
+    return json.loads((state_beside(result.exports_dir) / "runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
 
 
 def _crawl(tmp_path: Path, base_url: str) -> CrawlResult:

@@ -21,7 +21,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
-from crawler.commands import places
+from crawler.commands import legacy_layout_problem, places
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
@@ -48,6 +48,8 @@ class Command(ScrapyCrawlCommand):
         name = args[0]
         if name not in loader.list():
             self._refuse(f"unknown portal {name!r}; valid portals: {', '.join(sorted(loader.list()))}")
+        if problem := legacy_layout_problem(self.settings):
+            self._refuse(problem)
         spider_class = loader.load(name)
         validate = getattr(spider_class, "validate_arguments", None)
         try:

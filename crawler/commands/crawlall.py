@@ -26,6 +26,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
+from crawler.commands import legacy_layout_problem
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
@@ -58,6 +59,8 @@ class Command(BaseRunSpiderCommand):
         portals = list(dict.fromkeys(args or self.settings.getlist("ARCHIVE_CRAWLALL_PORTALS")))
         if not portals:
             self._refuse("no portal named and ARCHIVE_CRAWLALL_PORTALS is empty")
+        if problem := legacy_layout_problem(self.settings):
+            self._refuse(problem)
         self.spider_args = self._split_arguments(opts.spargs, portals)
         self._validate(portals)
         self.locks: dict[str, PortalLock] = {}
@@ -94,7 +97,7 @@ class Command(BaseRunSpiderCommand):
         if report and crawlers:
             from crawler.monitoring.report.page import write_report
 
-            logger.info("report: %s", write_report(exports_dir(self.settings)))
+            logger.info("report: %s", write_report(exports_dir(self.settings), state_dir(self.settings)))
         self.exitcode = self._exit_code(crawlers)
 
     def _exit_code(self, crawlers: list[Crawler]) -> int:

@@ -38,7 +38,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.monitoring.drift import DriftWatch
 from crawler.monitoring.report import history
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, Coverage, articles_block, requests_block
-from crawler.paths import exports_dir
+from crawler.paths import exports_dir, state_dir
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -91,6 +91,7 @@ class RunMonitor:
         self.crawler = crawler
         self.thresholds = thresholds
         self.exports_root = exports_root
+        self.state_root = exports_root
         self.coverage = Coverage()
         self.started_at = datetime.now(UTC)
         self._pooled_runs = 1
@@ -109,7 +110,8 @@ class RunMonitor:
             min_links=settings.getint("ARCHIVE_MONITOR_MIN_LINKS"),
         )
         monitor = cls(crawler, thresholds, exports_dir(settings))
-        monitor.drift = DriftWatch.from_settings(settings, monitor.exports_root)
+        monitor.state_root = state_dir(settings)
+        monitor.drift = DriftWatch.from_settings(settings, monitor.state_root)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
         return monitor
@@ -167,7 +169,7 @@ class RunMonitor:
         self._pooled_runs = 1
         if pooled.records >= self.thresholds.min_records:
             return pooled
-        for earlier in history.summaries(self.exports_root, newest_first=True):
+        for earlier in history.summaries(self.state_root, newest_first=True):
             if earlier.get("portal") != portal:
                 continue
             pooled.merge(earlier.get("coverage", {}))
@@ -208,16 +210,16 @@ class RunMonitor:
     def _record(self, summary: dict[str, Any]) -> Path | None:
         settings = self.crawler.settings
         try:
-            path = history.record(self.exports_root, summary)
-            history.prune(self.exports_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
+            path = history.record(self.state_root, summary)
+            history.prune(self.state_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
             if settings.getbool("ARCHIVE_REPORT_ENABLED"):
                 from crawler.monitoring.report.page import (
                     write_report,  # matplotlib loads only when a report is written
                 )
 
-                write_report(self.exports_root)
+                write_report(self.exports_root, self.state_root)
         except OSError:
-            logger.exception("could not write the run summary or report under %s", self.exports_root)
+            logger.exception("could not write the run summary or report under %s", self.state_root)
             return None
         return path
 
