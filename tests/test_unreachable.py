@@ -91,3 +91,17 @@ def test_markup_hint_only_when_listing_pages_were_parsed(tmp_path: Path, kaltim_
     assert [p["check"] for p in problems] == ["links"]
     assert "markup" not in problems[0]["message"] and "http_404" in problems[0]["message"], problems
     assert "Traceback" not in result.process.stderr
+
+
+def test_warnings_only_for_what_the_user_can_act_on(tmp_path: Path) -> None:
+    """No warning about a feature that is off by default; one about the placeholder contact URL sent to a real host."""
+    result = _crawl(tmp_path, "http://portal.invalid")
+    warnings = [line for line in result.stderr_lines if "] WARNING: " in line]
+    assert len(warnings) == 1 and "portal.invalid gets the placeholder contact URL" in warnings[0], warnings
+    assert "ARCHIVE_CONTACT_URL" in warnings[0]
+
+
+def test_no_contact_warning_for_the_local_replica(tmp_path: Path, kaltim_replica: RunningReplica) -> None:
+    result = run_crawl(PORTAL, tmp_path / "exports", base_url=kaltim_replica.base_url, env=NO_PROXY)
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    assert [line for line in result.stderr_lines if "] WARNING: " in line] == []
