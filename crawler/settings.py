@@ -27,6 +27,8 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # The User-Agent follows ARCHIVE_CONTACT_URL even when that is set with -s.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    # Just after Scrapy's RetryMiddleware (550) in process_exception order: sees only failures it gave up on.
+    "crawler.middlewares.unreachable.UnreachableHostMiddleware": 540,
     # Just before Scrapy's RetryMiddleware (550) sees a response; pauses the host after it.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Charset repair and soft errors after decompression (590), so they see the inflated body.
@@ -47,6 +49,9 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.gcfreeze.GcFreeze": 0,  # gc.freeze() once the engine starts
+    # Progress in the archive's words (links found, new, revised, dropped) instead of pages/items per minute.
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.monitoring.progress.ProgressLog": 0,
     # Listens to response_downloaded, which fires before any downloader middleware: it sees
     # the bytes as received (still compressed, before redirects).
     "crawler.warc.extension.WarcArchiver": 100,
@@ -93,7 +98,7 @@ ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked
 ARCHIVE_GENERIC_MAX_SITEMAPS = 200  # sitemap files (robots.txt lines, row paths, index children) read per generic crawl
 
 # --- Storage: validation, dedup state, durable JSONL, run lock (docs/operations.md) ---
-ARCHIVE_STATE_DIR = ""  # dedup state (dedup.sqlite3) and run locks; empty = <ARCHIVE_EXPORTS_DIR>/.state
+ARCHIVE_STATE_DIR = ""  # dedup state, run locks, run summaries, report; empty = <ARCHIVE_EXPORTS_DIR>-state beside it
 ARCHIVE_VALIDATE_ENABLED = True  # check items against crawler/article.schema.json; problems go to `warnings`
 ARCHIVE_DEDUP_ENABLED = True  # drop unchanged re-fetches, number revisions, link near-duplicates
 ARCHIVE_DEDUP_BACKEND = (
@@ -127,12 +132,13 @@ LOG_LEVEL = "INFO"
 # --- Scheduled runs: incremental stop, crawlall, politeness, monitoring, report (docs/guide.md) ---
 ARCHIVE_INCREMENTAL_ENABLED = True  # scheduled runs stop a listing at the first page linking only stored articles
 ARCHIVE_CRAWLALL_PORTALS = ["antara_kaltim"]  # portals `scrapy crawlall` runs when none are named on its command line
-ARCHIVE_LOG_DIR = ""  # one log file per `scrapy crawlall` run; empty = <ARCHIVE_EXPORTS_DIR>/.logs
+ARCHIVE_LOG_DIR = ""  # one log file per `scrapy crawlall` run; empty = <ARCHIVE_STATE_DIR>/logs
 ARCHIVE_LOG_RETENTION_DAYS = 14  # crawlall log files older than this are deleted when a run starts
 ARCHIVE_BACKFILL_DOWNLOAD_DELAY_SECONDS = 2.0  # DOWNLOAD_DELAY of runs with `-a since=`/`until=`, unless set with -s
 ARCHIVE_RETRY_AFTER_ENABLED = True  # pause a host after 429/503: Retry-After, else exponential backoff
 ARCHIVE_RETRY_AFTER_BASE_SECONDS = 5.0  # pause after a 429/503 without Retry-After; doubles with each retry
 ARCHIVE_RETRY_AFTER_MAX_SECONDS = 600.0  # cap on one pause; a longer Retry-After gives the request up
+ARCHIVE_PROGRESS_INTERVAL_SECONDS = 30.0  # log one progress line (links found, fetched, new, ...) this often; 0 = never
 ARCHIVE_MONITOR_ENABLED = True  # per-run health checks, run summary JSON and the HTML report
 ARCHIVE_MONITOR_MIN_RECORDS = 20  # coverage is judged over this many records at least (earlier runs fill up)
 ARCHIVE_MONITOR_MIN_TITLE_COVERAGE = 0.99  # share of written records with a title
@@ -142,14 +148,15 @@ ARCHIVE_MONITOR_MIN_REPORTERS_COVERAGE = 0.90  # share of written records naming
 ARCHIVE_MONITOR_MIN_EDITORS_COVERAGE = 0.90  # share of written records naming an editor
 ARCHIVE_MONITOR_MIN_COPYRIGHT_COVERAGE = 0.80  # share of written records with a copyright line
 ARCHIVE_MONITOR_MIN_LINKS = 1  # fewer article links found in listings and feeds than this marks the run unhealthy
-ARCHIVE_REPORT_ENABLED = True  # write <ARCHIVE_EXPORTS_DIR>/report.html after each run (needs ARCHIVE_MONITOR_ENABLED)
-ARCHIVE_REPORT_RETENTION_DAYS = 90  # run summaries (<ARCHIVE_EXPORTS_DIR>/.runs) older than this are deleted
+ARCHIVE_REPORT_ENABLED = True  # write <ARCHIVE_STATE_DIR>/report.html after each run (needs ARCHIVE_MONITOR_ENABLED)
+ARCHIVE_REPORT_RETENTION_DAYS = 90  # run summaries (<ARCHIVE_STATE_DIR>/runs) older than this are deleted
 
 # --- Hardening: faulty responses, size and page caps (docs/operations.md) ---
 ARCHIVE_CHARSET_REPAIR_ENABLED = True  # read pages with a wrong or missing charset in the encoding their bytes are in
 ARCHIVE_CHARSET_FALLBACK = "cp1252"  # encoding of non-UTF-8 pages that declare UTF-8 or nothing, if it reads them
 ARCHIVE_SOFT_ERROR_RETRY_ENABLED = True  # retry article/listing pages answered 200 with an empty body or an error page
 ARCHIVE_SOFT_ERROR_TITLES = ["halaman tidak ditemukan", "page not found", "404 not found"]  # error-page <title> words
+ARCHIVE_UNREACHABLE_ENABLED = True  # a host that never answered: no traceback per request, later requests not sent
 ARCHIVE_REDIRECT_GUARD_ENABLED = True  # refuse (and count) redirect loops and redirects to hosts outside the portal
 ARCHIVE_MAX_PAGES_PER_RUN = 0  # stop a run after this many responses (sets CLOSESPIDER_PAGECOUNT); 0 = no cap
 
@@ -168,7 +175,7 @@ ARCHIVE_DRIFT_MIN_RECORDS = 10  # records per sample; consecutive small runs are
 ARCHIVE_DRIFT_MIN_DROP = 0.15  # alarm when coverage < baseline mean - max(this, ARCHIVE_DRIFT_SIGMAS x sd)
 ARCHIVE_DRIFT_SIGMAS = 3.0  # standard deviations of the baseline samples' coverage that count as normal wobble
 ARCHIVE_DRIFT_MAX_FIXTURES = 5  # pages saved as fixtures per alarm
-ARCHIVE_DRIFT_DIR = ""  # where the pages go, <dir>/<portal>/<run id>/; empty = <ARCHIVE_EXPORTS_DIR>/drift
+ARCHIVE_DRIFT_DIR = ""  # where the pages go, <dir>/<portal>/<run id>/; empty = <ARCHIVE_STATE_DIR>/drift
 
 # --- Reporter initials resolved from the portal's own bylines: sidecar files (crawler/initials/sidecars.py) ---
 ARCHIVE_INITIALS_ENABLED = False  # also recompute the initials sidecars when a crawl closes (else: resolve-initials)

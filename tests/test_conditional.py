@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from crawler.paths import state_beside
 from crawler.scheduling.frontier import Frontier
 from crawler.warc.not_modified import PROFILE
 from tests.replica.data import write_file
@@ -62,7 +63,7 @@ def _bytes(requests: list[dict[str, Any]]) -> int:
 
 
 def _summary(exports: Path) -> dict[str, Any]:
-    return json.loads((exports / ".runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
+    return json.loads((state_beside(exports) / "runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
 
 
 def _article(data: Path, article_id: int, published: datetime) -> None:
@@ -129,7 +130,7 @@ def test_frontier_articles_are_fetched_behind_an_unchanged_listing(site: tuple[R
     _run(site, "quiet")
     _, data, exports = site
     _article(data, FRONTIER_ID, datetime(2019, 1, 2, 9, 0))  # old: deep in the listing, not in the feed
-    frontier = Frontier(exports / ".state" / "frontier.sqlite3", PORTAL)
+    frontier = Frontier(state_beside(exports) / "frontier.sqlite3", PORTAL)
     frontier.add(f"{PORTAL}:{FRONTIER_ID}", f"/berita/{FRONTIER_ID}/berita-{FRONTIER_ID}")
     frontier.close()
     result, requests = _run(site, "frontier")

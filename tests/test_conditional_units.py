@@ -9,6 +9,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from crawler.paths import state_beside
 from crawler.scheduling.conditional import FILE_NAME, ConditionalRequestsMiddleware, ValidatorStore
 from crawler.warc.not_modified import ORIGINAL_META_KEY
 from tests.replica.conditional import etag, not_modified
@@ -55,7 +56,7 @@ def test_validators_of_a_finished_run_are_sent_next_run(tmp_path: Path) -> None:
 @pytest.mark.parametrize("reason", ["closespider_pagecount", "shutdown"])
 def test_a_run_cut_short_remembers_nothing(tmp_path: Path, reason: str) -> None:
     _first_run(tmp_path, reason)
-    assert ValidatorStore(tmp_path / ".state" / FILE_NAME, "antara_kaltim").get(URL) is None
+    assert ValidatorStore(state_beside(tmp_path) / FILE_NAME, "antara_kaltim").get(URL) is None
     request = _request()
     _middleware(tmp_path).process_request(request)
     assert "If-None-Match" not in request.headers

@@ -26,6 +26,7 @@ import pytest
 
 from crawler.exitcodes import EXIT_CONFIG
 from crawler.items import SCHEMA_VERSION, ArticleItem, parser_version
+from crawler.paths import state_beside
 from crawler.portals.registry import REGISTRY, load_registry
 from tests.replica.data import load_file
 from tests.replica.expected import UNCHECKED_FIELDS, expected_records, export_partition
@@ -235,3 +236,23 @@ def test_unknown_portal_is_refused_with_the_valid_names(crawl: Callable[..., Cra
     assert result.process.returncode == EXIT_CONFIG
     assert len(result.stderr_lines) == 1, result.stderr_lines
     assert "antara_atlantis" in result.stderr_lines[0] and "antara_kaltim" in result.stderr_lines[0]
+
+
+def test_exports_tree_holds_records_and_manifests_only(full_run: Run) -> None:
+    """`exports/**/*.jsonl` means records: run summaries, logs, state and the report live in `<exports>-state`."""
+    root = full_run.result.exports_dir
+    assert (state_beside(root) / "runs" / "latest" / f"{PORTAL}.json").exists()
+    assert (state_beside(root) / "dedup.sqlite3").exists()
+    outside_warc = [p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "warc"]
+    assert outside_warc and all(p.suffix == ".jsonl" or p.name == "manifest.json" for p in outside_warc), outside_warc
+    lines = [json.loads(line) for path in root.glob("**/*.jsonl") for line in path.read_text("utf-8").splitlines()]
+    assert len(lines) == len(EXPECTED) and all(record["id"].startswith(f"{PORTAL}:") for record in lines)
+
+
+def test_bookkeeping_left_inside_the_exports_by_an_earlier_version_is_refused(tmp_path: Path) -> None:
+    """An old cron job would lock in the old place: the run refuses and says what to move where."""
+    exports = tmp_path / "old"
+    (exports / ".state" / "locks").mkdir(parents=True)
+    result = run_crawl(PORTAL, exports, timeout=60)
+    assert result.process.returncode == EXIT_CONFIG, result.process.stderr[-2000:]
+    assert len(result.stderr_lines) == 1 and f"mv {exports / '.state'}/* {state_beside(exports)}/" in result.stderr_lines[0]

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from crawler.exitcodes import EXIT_UNHEALTHY
+from crawler.paths import state_beside
 from tests.replica.data import load_file, write_file
 from tests.replica.expected import UNCHECKED_FIELDS, expected_records
 from tests.replica.harness import DATA_DIR, CrawlResult, run_crawl, start_replica, trap_proxy_env
@@ -56,7 +57,7 @@ class Runs:
             )
         finally:
             replica.stop()
-        summary = json.loads((self.exports / ".runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
+        summary = json.loads((state_beside(self.exports) / "runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
         self.results.append((result, summary))
         return self.results[-1]
 
@@ -146,7 +147,7 @@ def test_unknown_pages_are_saved_as_fixtures_under_the_drift_dir(runs: Runs) -> 
     _, summary = runs.results[1]
     saved = summary["drift"]["unknown_layout"]
     directory = Path(saved["dir"])
-    assert directory == runs.exports / "drift" / PORTAL / summary["run_id"]
+    assert directory == state_beside(runs.exports) / "drift" / PORTAL / summary["run_id"]
     layout = next(p for p in summary["problems"] if p["field"] == "layout")
     assert layout["fixtures"] == saved["files"] and len(saved["files"]) == 2
     urls = set()

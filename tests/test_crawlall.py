@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
+from crawler.paths import state_beside
 from crawler.store.lock import acquire
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, trap_proxy_env
 
@@ -51,7 +52,7 @@ def _records(exports: Path, portal: str) -> int:
 
 def test_two_portals_in_one_process_with_a_log_file(tmp_path: Path, replicas: dict[str, RunningReplica]) -> None:
     exports = tmp_path / "exports"
-    old_log = exports / ".logs" / "crawlall-20000101T000000Z-1.log"
+    old_log = state_beside(exports) / "logs" / "crawlall-20000101T000000Z-1.log"
     old_log.parent.mkdir(parents=True)
     old_log.write_text("a run long ago\n")
     os.utime(old_log, (time.time() - 30 * 86400,) * 2)
@@ -59,11 +60,11 @@ def test_two_portals_in_one_process_with_a_log_file(tmp_path: Path, replicas: di
     assert done.returncode == EXIT_OK, done.stderr[-3000:]
     assert done.stderr == "", "with a log file, a healthy run says nothing on stderr (cron mails stderr)"
     assert {p: _records(exports, p) for p in PORTALS} == {p: 32 for p in PORTALS}
-    logs = sorted((exports / ".logs").glob("crawlall-*.log"))
+    logs = sorted((state_beside(exports) / "logs").glob("crawlall-*.log"))
     assert len(logs) == 1 and not old_log.exists(), "old log kept past ARCHIVE_LOG_RETENTION_DAYS"
     text = logs[0].read_text(encoding="utf-8")
     assert all(f"run summary of {p} (ok)" in text for p in PORTALS) and "report: " in text
-    assert (exports / "report.html").exists()
+    assert (state_beside(exports) / "report.html").exists()
 
 
 def test_portal_list_from_settings(tmp_path: Path, replicas: dict[str, RunningReplica]) -> None:
@@ -76,7 +77,7 @@ def test_portal_list_from_settings(tmp_path: Path, replicas: dict[str, RunningRe
 
 def test_a_locked_portal_is_skipped_and_the_others_run(tmp_path: Path, replicas: dict[str, RunningReplica]) -> None:
     exports = tmp_path / "exports"
-    lock = acquire(exports / ".state", "antara_kaltim")  # as a still-running cron job would hold it
+    lock = acquire(state_beside(exports), "antara_kaltim")  # as a still-running cron job would hold it
     try:
         done = crawlall(exports, replicas, *PORTALS)
     finally:

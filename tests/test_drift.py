@@ -28,6 +28,7 @@ from crawler import __version__
 from crawler.exitcodes import EXIT_UNHEALTHY
 from crawler.items import SCHEMA_VERSION
 from crawler.monitoring.drift import DriftRule, judge
+from crawler.paths import state_beside
 from tests.fixture_diff import RECORD_FIELDS, discover
 from tests.replica.data import load_file, write_file
 from tests.replica.expected import expected_record
@@ -63,7 +64,7 @@ class History:
             result = run_crawl(PORTAL, self.exports, base_url=replica.base_url, env=trap_proxy_env(replica))
         finally:
             replica.stop()
-        latest = self.exports / ".runs" / "latest" / f"{PORTAL}.json"
+        latest = state_beside(self.exports) / "runs" / "latest" / f"{PORTAL}.json"
         self.runs.append((result, json.loads(latest.read_text(encoding="utf-8"))))
         return self.runs[-1]
 
@@ -115,7 +116,7 @@ def test_first_bad_run_raises_the_alarm_naming_the_field(history: History, alarm
 def test_offending_pages_are_saved_as_unreviewed_fixtures(history: History, alarm: dict[str, Any]) -> None:
     _, summary = history.runs[3]
     directory = Path(alarm["fixtures"]["dir"])
-    assert directory == history.exports / "drift" / PORTAL / summary["run_id"]
+    assert directory == state_beside(history.exports) / "drift" / PORTAL / summary["run_id"]
     files = [Path(f) for f in alarm["fixtures"]["files"]]
     assert 1 <= len(files) <= 5 and all(f.parent == directory and f.suffix == ".html" for f in files)
     for html in files:
@@ -138,7 +139,7 @@ def test_the_alarm_stays_on_and_names_the_first_runs_fixtures(history: History, 
     again = next(a for a in summary["drift"]["alarms"] if a["field"] == "editors")
     assert again["baseline_samples"] == 3 and again["fixtures"] == alarm["fixtures"]
     assert again["fixtures"]["from_run"] == history.runs[3][1]["run_id"]
-    assert sorted(p.name for p in (history.exports / "drift" / PORTAL).iterdir()) == [history.runs[3][1]["run_id"]]
+    assert sorted(p.name for p in (state_beside(history.exports) / "drift" / PORTAL).iterdir()) == [history.runs[3][1]["run_id"]]
 
 
 @pytest.mark.e2e  # replica, `scrapy crawl` (the module's crawl history)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.exitcodes import EXIT_LOCKED
+from crawler.paths import state_beside
 from crawler.store.verify import verify
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, run_crawl
 
@@ -47,7 +48,7 @@ def test_overlapping_runs_of_one_portal(tmp_path: Path, replica_factory: Callabl
     # A download delay keeps the first run busy for several seconds.
     first = _start_crawl("antara_kaltim", kaltim.base_url, exports, DOWNLOAD_DELAY="0.15")
     try:
-        _wait_for_lock(exports / ".state" / "locks" / "antara_kaltim.lock", first.pid)
+        _wait_for_lock(state_beside(exports) / "locks" / "antara_kaltim.lock", first.pid)
         second = run_crawl("antara_kaltim", exports, base_url=kaltim.base_url, timeout=60)
         other = run_crawl("antara_kalbar", exports, base_url=kalbar.base_url, timeout=90)
         assert first.poll() is None, "the first run ended before the overlap was tested"
@@ -69,7 +70,7 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path: Path, replica_factory: Call
     replica = replica_factory(KALTIM_DATA)
     exports = tmp_path / "exports"
     first = _start_crawl("antara_kaltim", replica.base_url, exports, DOWNLOAD_DELAY="0.15")
-    _wait_for_lock(exports / ".state" / "locks" / "antara_kaltim.lock", first.pid)
+    _wait_for_lock(state_beside(exports) / "locks" / "antara_kaltim.lock", first.pid)
     os.kill(first.pid, 9)
     first.communicate(timeout=30)
     after = run_crawl("antara_kaltim", exports, base_url=replica.base_url)

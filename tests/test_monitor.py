@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from crawler.exitcodes import EXIT_UNHEALTHY
+from crawler.paths import state_beside
 from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
 
 pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
@@ -36,7 +37,7 @@ def _crawl(site: tuple[RunningReplica, Path]) -> CrawlResult:
 
 
 def _summary(exports: Path) -> dict[str, Any]:
-    return json.loads((exports / ".runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
+    return json.loads((state_beside(exports) / "runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

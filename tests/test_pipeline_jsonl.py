@@ -14,6 +14,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
+from crawler.paths import state_beside
 from crawler.store.layout import Manifest
 from crawler.store.verify import verify
 from pipelines.jsonl import JsonLinesPipeline
@@ -120,7 +121,7 @@ def test_a_line_written_but_not_committed_is_replayed_not_duplicated(tmp_path: P
 
 def test_a_lost_state_is_rebuilt_from_the_files(tmp_path: Path) -> None:
     _store(tmp_path, article(1), article(2, body="Versi awal."), article(2, body="Versi koreksi."))
-    shutil.rmtree(tmp_path / ".state")
+    shutil.rmtree(state_beside(tmp_path))
     chain = Chain.open(tmp_path)
     assert chain.stats["archive/jsonl/restored"] == 3
     assert chain.feed(article(1)).startswith("unchanged")
@@ -134,7 +135,7 @@ def test_state_dir_can_live_elsewhere(tmp_path: Path) -> None:
     chain = Chain.open(tmp_path / "exports", ARCHIVE_STATE_DIR=str(tmp_path / "state"))
     chain.feed(article(1))
     chain.close()
-    assert (tmp_path / "state" / "dedup.sqlite3").exists() and not (tmp_path / "exports" / ".state").exists()
+    assert (tmp_path / "state" / "dedup.sqlite3").exists() and not state_beside(tmp_path / "exports").exists()
 
 
 def test_verify_reports_a_tampered_file(tmp_path: Path) -> None:

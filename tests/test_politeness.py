@@ -22,6 +22,7 @@ from scrapy.settings import Settings
 import crawler.settings as project_settings
 from crawler.middlewares.retry_after import parse_retry_after
 from crawler.middlewares.useragent import contact_user_agent
+from crawler.paths import state_beside
 from crawler.scheduling.politeness import apply_backfill_politeness
 from tests.replica.harness import KALTIM_DATA, RunningReplica, run_crawl, trap_proxy_env
 
@@ -68,7 +69,7 @@ def test_robots_disallow_is_respected(tmp_path: Path, replica_factory: Callable[
     assert not [r for r in requests if r["path"].startswith(f"/berita/{banned}")]
     exported = {r["id"] for r in result.records}
     assert f"{PORTAL}:{banned}" not in exported and len(exported) == len(data["articles"]) - 1
-    summary = json.loads((tmp_path / "exports" / ".runs" / "latest" / f"{PORTAL}.json").read_text())
+    summary = json.loads((state_beside(tmp_path / "exports") / "runs" / "latest" / f"{PORTAL}.json").read_text())
     assert summary["requests"]["errors"].get("robots_forbidden", 0) >= 1
 
 

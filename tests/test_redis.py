@@ -32,6 +32,7 @@ from crawler.dedup.redis_state import RedisDedupState
 from crawler.dedup.sqlite import SqliteDedupState
 from crawler.dedup.state import DedupState, StateError, StoredRecord
 from crawler.distributed.mode import DistributedMode
+from crawler.paths import state_beside
 from crawler.store.layout import Manifest, read_archive
 from crawler.store.tail import drop_lines, finish_interrupted_rewrites
 from crawler.store.verify import verify
@@ -191,7 +192,7 @@ def test_a_worker_that_loses_the_claim_takes_its_line_back(tmp_path: Path, redis
 
 def _write_without_claim(exports: Path, state_id: str, worker: str, record: dict[str, Any]) -> None:
     """What a worker SIGKILLed between its fsync and its claim leaves: a line beyond its manifest's count."""
-    writer = PortalWriter(exports, PORTAL, exports / ".state", state_id, worker)
+    writer = PortalWriter(exports, PORTAL, state_beside(exports), state_id, worker)
     writer.recover(lambda records: pytest.fail("nothing to replay"))
     partition = f"2019/2019-09.{worker}.jsonl"
     writer.append(partition, (json.dumps(record) + "\n").encode())

@@ -17,6 +17,7 @@ import lxml.html
 import pytest
 
 from crawler.monitoring.report.history import prune, summaries
+from crawler.paths import state_beside
 from tests.replica.harness import KALTIM_DATA, CrawlResult, RunningReplica, run_crawl, trap_proxy_env
 
 pytestmark = pytest.mark.e2e  # replica, `scrapy crawl`
@@ -38,7 +39,7 @@ def crawled(
 
 @pytest.fixture(scope="module")
 def page(crawled: tuple[CrawlResult, Path]) -> Any:
-    return lxml.html.fromstring((crawled[1] / "report.html").read_bytes())
+    return lxml.html.fromstring((state_beside(crawled[1]) / "report.html").read_bytes())
 
 
 def _is_path(element: Any) -> bool:
@@ -50,12 +51,12 @@ def _points(path_d: str) -> int:
 
 
 def test_run_summary_json(crawled: tuple[CrawlResult, Path]) -> None:
-    summary = json.loads((crawled[1] / ".runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
+    summary = json.loads((state_beside(crawled[1]) / "runs" / "latest" / f"{PORTAL}.json").read_text(encoding="utf-8"))
     assert summary["status"] == "ok" and summary["problems"] == []
     assert summary["articles"]["found"] == 32 and summary["articles"]["new"] == 32
     assert summary["requests"]["total"] >= 34 and summary["requests"]["errors"] == {}
     assert set(summary["coverage"]["fields"]) == {"title", "published_at", "body", "reporters", "editors", "copyright"}
-    assert [s["run_id"] for s in summaries(crawled[1])] == [summary["run_id"]]
+    assert [s["run_id"] for s in summaries(state_beside(crawled[1]))] == [summary["run_id"]]
 
 
 def test_two_charts_with_drawn_lines(page: Any) -> None:
@@ -82,7 +83,7 @@ def test_last_run_table_and_no_external_resources(page: Any, crawled: tuple[Craw
     row = page.xpath('//table[@id="last-runs"]//tr[td]')[0]
     cells = [cell.text_content() for cell in row.xpath("td")]
     assert cells[:2] == [PORTAL, "ok"] and cells[4] == "32"
-    text = (crawled[1] / "report.html").read_text(encoding="utf-8")
+    text = (state_beside(crawled[1]) / "report.html").read_text(encoding="utf-8")
     # url(#id) is matplotlib's clip path, inside the same SVG.
     assert not re.search(r"<script|<link|<img|<iframe|src=|@import|url\((?!#)", text)
     assert set(re.findall(r"https?://[^\"' )<]+", text)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
@@ -96,8 +97,9 @@ def test_second_run_updates_the_report(
     for _ in range(2):
         result = run_crawl(PORTAL, exports, base_url=replica.base_url, env=trap_proxy_env(replica))
         assert result.process.returncode == 0, result.process.stderr[-3000:]
-    runs = list(summaries(exports))
+    runs = list(summaries(state_beside(exports)))
     assert [r["articles"]["new"] for r in runs] == [32, 0] and runs[1]["articles"]["skipped_stored"] > 0
-    assert (exports / ".runs" / "daycounts.json").exists()
-    assert prune(exports, 90) == [] and len(prune(exports, 0, today=date(2999, 1, 1))) == 1
-    assert list(summaries(exports)) == []
+    assert (state_beside(exports) / "runs" / "daycounts.json").exists()
+    state = state_beside(exports)
+    assert prune(state, 90) == [] and len(prune(state, 0, today=date(2999, 1, 1))) == 1
+    assert list(summaries(state)) == []

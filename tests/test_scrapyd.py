@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from crawler.paths import state_beside
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica
 
 pytestmark = pytest.mark.e2e  # scrapyd, scrapyd-deploy, replica
@@ -107,7 +108,7 @@ def test_deploy_schedule_and_export(
     ]
     assert len({r["id"] for r in records}) == 32, job_log[-3000:]
     assert requests and requests[0]["path"] == "/robots.txt"
-    assert (exports / "report.html").exists() and "run summary of antara_kaltim (ok)" in job_log
+    assert (state_beside(exports) / "report.html").exists() and "run summary of antara_kaltim (ok)" in job_log
 
 
 def _wait_finished(base: str, job_id: str, timeout: float = 120) -> dict[str, Any]:

@@ -6,7 +6,8 @@ run of a portal while the first still runs (overlapping cron jobs) refuses the s
 with `EXIT_LOCKED`; the lock (`crawler.store.lock`) is held until the crawl has finished. In
 distributed mode the lock is per portal and worker id (`crawler.distributed.mode.lock_name`):
 workers of one portal run side by side, one worker id never twice.
-A crawl that the monitor (`crawler.monitoring.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`.
+A crawl that the monitor (`crawler.monitoring.monitor`) found unhealthy exits with `EXIT_UNHEALTHY`,
+one whose portal never answered (`crawler.middlewares.unreachable`) with `EXIT_UNREACHABLE`.
 Backfills (`-a since=`/`until=`) get the slower backfill download delay (`crawler.scheduling.politeness`).
 """
 
@@ -20,9 +21,11 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
+from crawler.commands import legacy_layout_problem, places
 from crawler.distributed.mode import DistributedModeError, lock_name
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
+from crawler.monitoring.report.summary import human_summary
 from crawler.paths import state_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
@@ -45,6 +48,8 @@ class Command(ScrapyCrawlCommand):
         name = args[0]
         if name not in loader.list():
             self._refuse(f"unknown portal {name!r}; valid portals: {', '.join(sorted(loader.list()))}")
+        if problem := legacy_layout_problem(self.settings):
+            self._refuse(problem)
         spider_class = loader.load(name)
         validate = getattr(spider_class, "validate_arguments", None)
         try:
@@ -72,10 +77,14 @@ class Command(ScrapyCrawlCommand):
         finally:
             self._lock.release()
         verdict = verdict_of(crawler)
+        if verdict is not None and self.settings is not None:
+            # The last word of a crawl, after Scrapy's stats dump: what it did and where the files are.
+            lines = human_summary(verdict.summary, places(self.settings, verdict))
+            sys.stderr.write("".join(f"{line}\n" for line in lines))
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILURE
         elif verdict is not None and not verdict.healthy:
-            self.exitcode = EXIT_UNHEALTHY
+            self.exitcode = EXIT_UNREACHABLE if verdict.unreachable else EXIT_UNHEALTHY
 
     def _refuse(self, message: str) -> NoReturn:
         sys.stderr.write(f"scrapy crawl: error: {message}\n")

@@ -10,7 +10,8 @@ setting refuses the whole run (one stderr line, EXIT_CONFIG). A portal whose loc
 run holds is skipped with one stderr line and the others run. Logs go to a new file per run
 (`crawler.monitoring.runlogs`) unless `--logfile`/`-s LOG_FILE` says otherwise. One report is written
 at the end. Exit code, most severe first: EXIT_FAILURE (a crawler could not start),
-EXIT_UNHEALTHY (the monitor flagged a portal; one stderr line each), EXIT_LOCKED (a portal
+EXIT_UNHEALTHY (the monitor flagged a portal; one stderr line each), EXIT_UNREACHABLE (a portal never
+answered, and no other was unhealthy), EXIT_LOCKED (a portal
 was skipped), else EXIT_OK.
 """
 
@@ -25,9 +26,11 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
+from crawler.commands import legacy_layout_problem
 from crawler.distributed.mode import DistributedModeError, lock_name
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
+from crawler.monitoring.report.summary import outcome_line
 from crawler.monitoring.runlogs import new_log_file, prune_logs
 from crawler.paths import exports_dir, log_dir, state_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
@@ -56,6 +59,8 @@ class Command(BaseRunSpiderCommand):
         portals = list(dict.fromkeys(args or self.settings.getlist("ARCHIVE_CRAWLALL_PORTALS")))
         if not portals:
             self._refuse("no portal named and ARCHIVE_CRAWLALL_PORTALS is empty")
+        if problem := legacy_layout_problem(self.settings):
+            self._refuse(problem)
         self.spider_args = self._split_arguments(opts.spargs, portals)
         self._validate(portals)
         self.locks: dict[str, PortalLock] = {}
@@ -92,18 +97,27 @@ class Command(BaseRunSpiderCommand):
         if report and crawlers:
             from crawler.monitoring.report.page import write_report
 
-            logger.info("report: %s", write_report(exports_dir(self.settings)))
+            logger.info("report: %s", write_report(exports_dir(self.settings), state_dir(self.settings)))
         self.exitcode = self._exit_code(crawlers)
 
     def _exit_code(self, crawlers: list[Crawler]) -> int:
         assert self.crawler_process is not None
         if self.crawler_process.bootstrap_failed:
             return EXIT_FAILURE
-        unhealthy = [v for c in crawlers if (v := verdict_of(c)) is not None and not v.healthy]
+        verdicts = [v for c in crawlers if (v := verdict_of(c)) is not None]
+        if sys.stderr.isatty():
+            # A person at a terminal sees one line per portal; cron (no terminal) stays silent when all is well.
+            sys.stderr.write("".join(f"{outcome_line(v.summary)}\n" for v in verdicts))
+            if self.log_file is not None:
+                sys.stderr.write(f"log: {self.log_file}\n")
+        unhealthy = [v for v in verdicts if not v.healthy]
         for verdict in unhealthy:
-            sys.stderr.write(f"scrapy crawlall: {verdict.portal} unhealthy: {'; '.join(verdict.problems)}\n")
-        if unhealthy:
+            state = "unreachable" if verdict.unreachable else "unhealthy"
+            sys.stderr.write(f"scrapy crawlall: {verdict.portal} {state}: {'; '.join(verdict.problems)}\n")
+        if any(not verdict.unreachable for verdict in unhealthy):
             return EXIT_UNHEALTHY
+        if unhealthy:
+            return EXIT_UNREACHABLE
         return EXIT_LOCKED if self.skipped else EXIT_OK
 
     # --- checks before anything runs ------------------------------------------------------------------------

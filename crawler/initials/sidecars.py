@@ -119,7 +119,8 @@ class InitialsExtension:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("ARCHIVE_INITIALS_ENABLED"):
-            raise NotConfigured("ARCHIVE_INITIALS_ENABLED is off")
+            # Off by default: without a message Scrapy disables it quietly (no warning nobody can act on).
+            raise NotConfigured
         extension = cls(crawler)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

@@ -3,19 +3,27 @@
 `crawler/settings.py` builds USER_AGENT from the default contact URL at import time, so a
 contact URL given on the command line or per portal would otherwise never reach the header.
 An explicitly set USER_AGENT (at a priority at least that of the contact URL) is used as is.
+Sending the placeholder contact URL to a real (non-loopback) host logs one warning per host:
+the portal's operators could not reach whoever runs the crawl.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from typing import TYPE_CHECKING, Self
 
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import settings as project_defaults
 
 if TYPE_CHECKING:
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
 
 
 def contact_user_agent(settings: BaseSettings) -> str:
@@ -37,4 +45,29 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = super().from_crawler(crawler)
         middleware.user_agent = contact_user_agent(crawler.settings)
+        placeholder = crawler.settings.get("ARCHIVE_CONTACT_URL") == project_defaults.ARCHIVE_CONTACT_URL
+        middleware.warn_hosts = set() if placeholder else None
         return middleware
+
+    warn_hosts: set[str] | None = None
+    """Hosts already warned about the placeholder contact URL (None: a real contact URL is set)."""
+
+    def process_request(self, request: Request) -> None:  # type: ignore[override]  # no deprecated `spider`
+        if self.warn_hosts is not None:
+            host = urlparse_cached(request).hostname or ""
+            if host not in self.warn_hosts and not _is_loopback(host):
+                self.warn_hosts.add(host)
+                logger.warning(
+                    "%s gets the placeholder contact URL %s in the User-Agent: set ARCHIVE_CONTACT_URL "
+                    "(crawler/settings.py or -s ARCHIVE_CONTACT_URL=...) to a page where its operators can reach you",
+                    host, project_defaults.ARCHIVE_CONTACT_URL)  # fmt: skip
+        super().process_request(request)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

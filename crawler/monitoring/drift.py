@@ -3,7 +3,7 @@
 Static thresholds (`crawler.monitoring.monitor`) catch a field that is gone; they miss a field that
 was always at 100% and falls to 85% on a portal whose threshold is 80%, which is what a
 template change hitting some pages looks like. So each run's coverage is also compared
-with the portal's own baseline, read from its earlier run summaries (`<exports>/.runs/`).
+with the portal's own baseline, read from its earlier run summaries (`<state>/runs/`).
 
 The rule, per coverage field (`crawler.monitoring.report.summary.COVERAGE_FIELDS`):
 
@@ -151,9 +151,9 @@ class DriftWatch:
     Summary keys: `coverage_gaps` {field: [page]}, `drift` {judged, baseline_samples, alarms}.
     """
 
-    def __init__(self, rule: DriftRule, exports_root: Path, drift_dir: Path, warc_dir: Path) -> None:
+    def __init__(self, rule: DriftRule, state_root: Path, drift_dir: Path, warc_dir: Path) -> None:
         self.rule = rule
-        self.exports_root = exports_root
+        self.state_root = state_root
         self.drift_dir = drift_dir
         self.warc_dir = warc_dir
         self.gaps: dict[str, list[dict[str, Any]]] = {name: [] for name in COVERAGE_FIELDS}
@@ -161,7 +161,7 @@ class DriftWatch:
         """Records parsed by a family's fallback (`layout` ending `/unknown`): a template no layout knows."""
 
     @classmethod
-    def from_settings(cls, settings: BaseSettings, exports_root: Path) -> Self | None:
+    def from_settings(cls, settings: BaseSettings, state_root: Path) -> Self | None:
         if not settings.getbool("ARCHIVE_DRIFT_ENABLED"):
             return None
         rule = DriftRule(
@@ -172,7 +172,7 @@ class DriftWatch:
             sigmas=settings.getfloat("ARCHIVE_DRIFT_SIGMAS"),
             max_fixtures=settings.getint("ARCHIVE_DRIFT_MAX_FIXTURES"),
         )
-        return cls(rule, exports_root, drift_dir(settings), warc_dir(settings))
+        return cls(rule, state_root, drift_dir(settings), warc_dir(settings))
 
     def add(self, record: Mapping[str, Any]) -> None:
         """Remember where a record lacking a field was archived (a few per field: fixtures need no more)."""
@@ -221,7 +221,7 @@ class DriftWatch:
 
     def _earlier(self, portal: str) -> Iterator[Mapping[str, Any]]:
         """The portal's earlier run summaries, newest first, read lazily (a long history is never loaded whole)."""
-        return (run for run in history.summaries(self.exports_root, newest_first=True) if run.get("portal") == portal)
+        return (run for run in history.summaries(self.state_root, newest_first=True) if run.get("portal") == portal)
 
     def _fixtures(self, spider: Spider, run_id: str, alarms: list[Alarm], current: Sample,
                   previous: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:  # fmt: skip

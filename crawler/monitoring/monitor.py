@@ -15,7 +15,10 @@ and is healthy. Each run's coverage is also compared with the portal's own histo
 (`crawler.monitoring.drift`), which saves the pages behind a drop as fixtures.
 
 An unhealthy run logs one ERROR line per problem naming portal, field and figure, says so
-in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY.
+in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY. A run in which
+no request got an answer (`crawler.middlewares.unreachable`: DNS, refused, TLS, timeouts) has one
+problem only, `unreachable` with its cause, and exits with EXIT_UNREACHABLE; the hint at a
+changed listing markup is given only when listing pages were fetched and parsed.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.monitoring.drift import DriftWatch
 from crawler.monitoring.report import history
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, Coverage, articles_block, requests_block
-from crawler.paths import exports_dir
+from crawler.paths import exports_dir, state_dir
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -54,6 +57,10 @@ class Verdict:
     healthy: bool
     problems: tuple[str, ...] = ()
     summary_path: Path | None = None
+    unreachable: bool = False
+    """No request got an answer (DNS, refused, TLS, timeouts): the portal, not the archiver, is the problem."""
+    summary: dict[str, Any] = field(default_factory=dict)
+    """The run summary as recorded (`crawler.monitoring.report.summary`)."""
 
 
 _VERDICTS: WeakKeyDictionary[Crawler, Verdict] = WeakKeyDictionary()
@@ -84,6 +91,7 @@ class RunMonitor:
         self.crawler = crawler
         self.thresholds = thresholds
         self.exports_root = exports_root
+        self.state_root = exports_root
         self.coverage = Coverage()
         self.started_at = datetime.now(UTC)
         self._pooled_runs = 1
@@ -102,7 +110,8 @@ class RunMonitor:
             min_links=settings.getint("ARCHIVE_MONITOR_MIN_LINKS"),
         )
         monitor = cls(crawler, thresholds, exports_dir(settings))
-        monitor.drift = DriftWatch.from_settings(settings, monitor.exports_root)
+        monitor.state_root = state_dir(settings)
+        monitor.drift = DriftWatch.from_settings(settings, monitor.state_root)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
         return monitor
@@ -127,11 +136,14 @@ class RunMonitor:
         summary["problems"] = problems
         summary["status"] = "unhealthy" if problems else "ok"
         for problem in problems:
-            logger.error("UNHEALTHY %s", problem["message"])
+            label = "UNREACHABLE" if problem["check"] == "unreachable" else "UNHEALTHY"
+            logger.error("%s %s", label, problem["message"])
         self.crawler.stats.set_value("archive/monitor/healthy", 0 if problems else 1)
         self.crawler.stats.set_value("archive/monitor/problems", len(problems))
         path = self._record(summary)
-        _VERDICTS[self.crawler] = Verdict(spider.name, not problems, tuple(p["message"] for p in problems), path)
+        _VERDICTS[self.crawler] = Verdict(spider.name, not problems, tuple(p["message"] for p in problems), path,
+                                          unreachable=any(p["check"] == "unreachable" for p in problems),
+                                          summary=summary)  # fmt: skip
         logger.info("run summary of %s (%s): %s", spider.name, summary["status"], path)
 
     # --- summary -------------------------------------------------------------------------------------
@@ -157,7 +169,7 @@ class RunMonitor:
         self._pooled_runs = 1
         if pooled.records >= self.thresholds.min_records:
             return pooled
-        for earlier in history.summaries(self.exports_root, newest_first=True):
+        for earlier in history.summaries(self.state_root, newest_first=True):
             if earlier.get("portal") != portal:
                 continue
             pooled.merge(earlier.get("coverage", {}))
@@ -172,10 +184,12 @@ class RunMonitor:
         if not reason.startswith(_NORMAL_FINISH):
             problems.append(_problem("finish", None, reason, "finished", f"{portal}: the run ended with {reason!r}"))
         found = summary["articles"]["found"]
-        if found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
-            message = (
-                f"{portal}: found {found} article links in listings and feeds "
-                f"(minimum {self.thresholds.min_links}): listing markup changed or portal unreachable?"
+        unreachable = summary["requests"]["unreachable"]
+        if unreachable:
+            problems.append(_problem("unreachable", None, unreachable, None, f"{portal}: {unreachable}"))
+        elif found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
+            message = f"{portal}: found {found} article links (minimum {self.thresholds.min_links}): " + _links_hint(
+                self.crawler, summary["requests"]
             )
             problems.append(_problem("links", None, found, self.thresholds.min_links, message))
         if judged.records < self.thresholds.min_records:
@@ -196,18 +210,28 @@ class RunMonitor:
     def _record(self, summary: dict[str, Any]) -> Path | None:
         settings = self.crawler.settings
         try:
-            path = history.record(self.exports_root, summary)
-            history.prune(self.exports_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
+            path = history.record(self.state_root, summary)
+            history.prune(self.state_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
             if settings.getbool("ARCHIVE_REPORT_ENABLED"):
                 from crawler.monitoring.report.page import (
                     write_report,  # matplotlib loads only when a report is written
                 )
 
-                write_report(self.exports_root)
+                write_report(self.exports_root, self.state_root)
         except OSError:
-            logger.exception("could not write the run summary or report under %s", self.exports_root)
+            logger.exception("could not write the run summary or report under %s", self.state_root)
             return None
         return path
+
+
+def _links_hint(crawler: Crawler, requests: dict[str, Any]) -> str:
+    """Why no links: a markup change only if listing pages were fetched and parsed; else what the fetches got."""
+    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    parsed = sum(int(stats.get(f"archive/discovery/{kind}", 0)) for kind in ("listing_pages", "feeds", "sitemaps"))
+    if parsed:
+        return f"{parsed} listing, feed and sitemap pages were parsed without an article link: listing markup changed?"
+    errors = ", ".join(f"{name} {count}" for name, count in requests["errors"].items()) or "none"
+    return f"no listing, feed or sitemap page could be read ({requests['responses']} responses; errors: {errors})"
 
 
 def _all_sources_unchanged(crawler: Crawler) -> bool:

@@ -131,6 +131,9 @@ def replace_manifest(directory: Path, worker: str | None, data: bytes) -> None:
 def read_archive(directory: Path) -> Iterator[dict[str, Any]]:
     """Every record of a portal directory: each manifest's partitions up to its byte count (one archive).
 
+    Every revision, in file order; the public `crawler.read_archive` (`crawler.store.consume`)
+    adds the latest-revision view and reads an exports root as well.
+
     Bytes beyond a manifest's count are not (yet) part of the archive: a write whose dedup
     claim is pending, or lost to another worker, and is resolved by that writer's recovery.
     """

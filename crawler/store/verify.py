@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.paths import STATE_DIR_NAME
+from crawler.paths import state_beside
 from crawler.schema import schema_problems
 from crawler.store.layout import Manifest, PartitionEntry, manifest_name, partition_files, partition_of, worker_of
 from crawler.store.lock import LockedError, acquire
@@ -44,7 +44,7 @@ def verify(root: Path, portals: Sequence[str] | None = None, *, state_dir: Path 
     report = Report()
     names = portals or sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for portal in names:
-        _verify_portal(root / portal, portal, state_dir or root / STATE_DIR_NAME, report)
+        _verify_portal(root / portal, portal, state_dir or state_beside(root), report)
     return report
 
 
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.store.verify", description=__doc__.split("\n")[0])
     parser.add_argument("portals", nargs="*", help="portal directories to check (default: all)")
     parser.add_argument("--exports", type=Path, default=Path("exports"), help="ARCHIVE_EXPORTS_DIR")
-    parser.add_argument("--state-dir", type=Path, default=None, help="ARCHIVE_STATE_DIR (default <exports>/.state)")
+    parser.add_argument("--state-dir", type=Path, default=None, help="ARCHIVE_STATE_DIR (default: <exports>-state)")
     args = parser.parse_args(argv)
     return report_and_exit_code(verify(args.exports, args.portals, state_dir=args.state_dir))
 

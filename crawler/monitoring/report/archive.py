@@ -1,7 +1,7 @@
 """Articles per publication day and portal, counted from the export files, with a per-file cache.
 
 Only the current months' partitions change between runs, so each file is re-read only when
-its size or mtime changed; the cache lives in `.runs/daycounts.json`.
+its size or mtime changed; the cache lives in `<state>/runs/daycounts.json`.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ CACHE_NAME = "daycounts.json"
 
 
 def portal_dirs(exports_root: Path) -> list[Path]:
-    """Portal directories: the visible subdirectories of the exports root (state, logs and runs are hidden)."""
+    """Portal directories: the subdirectories of the exports root holding a manifest (not `warc/`)."""
     if not exports_root.is_dir():
         return []
-    return sorted(p for p in exports_root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p for p in exports_root.iterdir() if p.is_dir() and any(p.glob("manifest*.json")))
 
 
-def articles_per_day(exports_root: Path) -> dict[str, Counter[str]]:
+def articles_per_day(exports_root: Path, state_root: Path) -> dict[str, Counter[str]]:
     """portal -> Counter of `YYYY-MM-DD` (local publication day as printed) -> records exported."""
-    cache_path = runs_dir(exports_root) / CACHE_NAME
+    cache_path = runs_dir(state_root) / CACHE_NAME
     cache = _load(cache_path)
     fresh: dict[str, Any] = {}
     per_portal: dict[str, Counter[str]] = {}

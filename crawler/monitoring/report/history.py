@@ -24,9 +24,9 @@ logger = logging.getLogger(__name__)
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
 
 
-def record(exports_root: Path, summary: dict[str, Any]) -> Path:
+def record(state_root: Path, summary: dict[str, Any]) -> Path:
     """Append `summary` to today's history file and replace the portal's latest-run file; returns the latter."""
-    directory = runs_dir(exports_root)
+    directory = runs_dir(state_root)
     (directory / "latest").mkdir(parents=True, exist_ok=True)
     line = (json.dumps(summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()
     day = str(summary["finished_at"])[:10]
@@ -40,17 +40,17 @@ def record(exports_root: Path, summary: dict[str, Any]) -> Path:
     return latest
 
 
-def day_files(exports_root: Path) -> list[tuple[date, Path]]:
-    directory = runs_dir(exports_root)
+def day_files(state_root: Path) -> list[tuple[date, Path]]:
+    directory = runs_dir(state_root)
     if not directory.is_dir():
         return []
     found = [(date.fromisoformat(m[1]), p) for p in directory.iterdir() if (m := _DAY_FILE.match(p.name))]
     return sorted(found)
 
 
-def summaries(exports_root: Path, *, newest_first: bool = False) -> Iterator[dict[str, Any]]:
+def summaries(state_root: Path, *, newest_first: bool = False) -> Iterator[dict[str, Any]]:
     """Every stored run summary, oldest first (or newest first); unreadable lines are skipped with a warning."""
-    files = day_files(exports_root)
+    files = day_files(state_root)
     for _, path in reversed(files) if newest_first else files:
         lines = path.read_text(encoding="utf-8").splitlines()
         for line in reversed(lines) if newest_first else lines:
@@ -60,10 +60,10 @@ def summaries(exports_root: Path, *, newest_first: bool = False) -> Iterator[dic
                 logger.warning("unreadable run summary line in %s", path)
 
 
-def prune(exports_root: Path, retention_days: int, *, today: date | None = None) -> list[Path]:
+def prune(state_root: Path, retention_days: int, *, today: date | None = None) -> list[Path]:
     """Delete day files older than `retention_days`; returns what was deleted."""
     cutoff = (today or datetime.now(UTC).date()) - timedelta(days=retention_days)
-    removed = [path for day, path in day_files(exports_root) if day < cutoff]
+    removed = [path for day, path in day_files(state_root) if day < cutoff]
     for path in removed:
         path.unlink(missing_ok=True)
     return removed

@@ -19,8 +19,8 @@ from crawler.monitoring.report import history
 from crawler.monitoring.report.archive import articles_per_day
 from crawler.monitoring.report.charts import line_chart_svg
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, Coverage
+from crawler.paths import REPORT_NAME
 
-REPORT_NAME = "report.html"
 RECENT_PROBLEM_RUNS = 50
 
 _CSS = """
@@ -30,12 +30,12 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 """
 
 
-def write_report(exports_root: Path) -> Path:
-    """Render the report from the export files and the run history; returns its path."""
-    runs = list(history.summaries(exports_root))
+def write_report(exports_root: Path, state_root: Path) -> Path:
+    """Render the report from the export files and the run history; returns its path (`<state>/report.html`)."""
+    runs = list(history.summaries(state_root))
     sections = [
         _last_runs(runs),
-        "<h2>Articles per day</h2>" + _figure(_articles_chart(exports_root), "articles-per-day"),
+        "<h2>Articles per day</h2>" + _figure(_articles_chart(exports_root, state_root), "articles-per-day"),
         "<h2>Field coverage</h2>" + _figure(_coverage_chart(runs), "field-coverage"),
         _errors(runs),
     ]
@@ -45,7 +45,7 @@ def write_report(exports_root: Path) -> Path:
         + "\n".join(sections)
         + "\n</body></html>\n"
     )
-    path = exports_root / REPORT_NAME
+    path = state_root / REPORT_NAME
     replace_atomically(path, page)
     return path
 
@@ -54,8 +54,8 @@ def _figure(svg: str, name: str) -> str:
     return f'<figure class="chart" data-chart="{name}">{svg}</figure>'
 
 
-def _articles_chart(exports_root: Path) -> str:
-    per_portal = articles_per_day(exports_root)
+def _articles_chart(exports_root: Path, state_root: Path) -> str:
+    per_portal = articles_per_day(exports_root, state_root)
     series = {
         portal: [(date.fromisoformat(day), float(n)) for day, n in sorted(counts.items()) if _is_day(day)]
         for portal, counts in sorted(per_portal.items())

@@ -3,8 +3,9 @@
 Summary keys (format 1): `portal`, `run_id`, `started_at`, `finished_at` (ISO UTC),
 `finish_reason`, `arguments`, `status` (`ok` / `unhealthy`), `problems` (list of
 {check, field, value, threshold, message}), `articles` {found, skipped_stored, fetched,
-new, revised, written, dropped: {reason: n}}, `requests` {total, errors: {type: n},
-not_modified (conditional requests answered 304)}, `coverage` {records, fields: {field:
+new, revised, written, dropped: {reason: n}}, `requests` {total, responses, errors: {type: n},
+not_modified (conditional requests answered 304), unreachable (`<host>: <cause>` when no request got
+an answer, see `crawler.middlewares.unreachable`; else null)}, `coverage` {records, fields: {field:
 covered}} for this run and `judged_coverage` (the same over the records the thresholds were
 applied to, see `crawler.monitoring.monitor`); `coverage_gaps` and `drift` (see `crawler.monitoring.drift`).
 """
@@ -79,11 +80,17 @@ def articles_block(stats: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def requests_block(stats: Mapping[str, Any]) -> dict[str, Any]:
-    """Request count and errors by type: exception class, HTTP status >= 400, robots.txt refusals, given-up retries."""
+    """Request count and errors by type: exception class, HTTP status >= 400, robots.txt refusals, given-up retries.
+
+    `IgnoreRequest` is no error: it is how a stored article (deltafetch), a `304 Not Modified`
+    or a refused redirect is skipped on purpose, each counted under its own stat.
+    """
     errors: dict[str, int] = {}
     for key, value in stats.items():
         if key.startswith("downloader/exception_type_count/"):
-            errors[key.rsplit("/", 1)[1].rsplit(".", 1)[-1]] = int(value)
+            name = key.rsplit("/", 1)[1].rsplit(".", 1)[-1]
+            if name != "IgnoreRequest":
+                errors[name] = int(value)
         elif key.startswith("downloader/response_status_count/") and key.rsplit("/", 1)[1] >= "400":
             errors[f"http_{key.rsplit('/', 1)[1]}"] = int(value)
         elif key.startswith("spider_exceptions/") and key.count("/") == 1:
@@ -92,5 +99,39 @@ def requests_block(stats: Mapping[str, Any]) -> dict[str, Any]:
                        ("archive/retry_after/gave_up", "retry_after_gave_up")):  # fmt: skip
         if stats.get(key):
             errors[label] = int(stats[key])
-    return {"total": int(stats.get("downloader/request_count", 0)), "errors": dict(sorted(errors.items())),
-            "not_modified": int(stats.get("archive/conditional/not_modified", 0))}  # fmt: skip
+    return {"total": int(stats.get("downloader/request_count", 0)),
+            "responses": int(stats.get("downloader/response_count", 0)), "errors": dict(sorted(errors.items())),
+            "not_modified": int(stats.get("archive/conditional/not_modified", 0)),
+            "unreachable": unreachable_cause(stats)}  # fmt: skip
+
+
+def unreachable_cause(stats: Mapping[str, Any]) -> str | None:
+    """`<host>: <cause>` when not one request got an answer and a host could not be reached; else None."""
+    if int(stats.get("downloader/response_count", 0)):
+        return None
+    cause = stats.get("archive/unreachable/cause")
+    return str(cause) if cause else None
+
+
+def outcome_line(summary: Mapping[str, Any]) -> str:
+    """One line per portal run: status, found, new, revised, dropped, problems (crawlall on a terminal)."""
+    articles, requests = summary.get("articles", {}), summary.get("requests", {})
+    dropped = ", ".join(f"{reason} {n}" for reason, n in articles.get("dropped", {}).items())
+    errors = sum(requests.get("errors", {}).values())
+    problems = summary.get("problems", [])
+    status = "unreachable" if any(p.get("check") == "unreachable" for p in problems) else summary.get("status", "?")
+    return (
+        f"{summary.get('portal')}: {status}; found {articles.get('found', 0)} article links "
+        f"({articles.get('skipped_stored', 0)} already stored), {articles.get('new', 0)} new, "
+        f"{articles.get('revised', 0)} revised, {sum(articles.get('dropped', {}).values())} dropped"
+        + (f" ({dropped})" if dropped else "")
+        + f"; {requests.get('total', 0)} requests, {errors} errors; {len(problems)} problem(s)"
+    )
+
+
+def human_summary(summary: Mapping[str, Any], places: Mapping[str, Any]) -> list[str]:
+    """The end of a crawl in a few lines: the outcome, each problem, and where the files are (label -> path)."""
+    lines = [outcome_line(summary)]
+    lines += [f"  problem: {p.get('message', '')}" for p in summary.get("problems", [])]
+    lines += [f"  {label}: {path}" for label, path in places.items() if path]
+    return lines
