@@ -154,11 +154,11 @@ class GenericArticlePage(ArticlePageBase):
         return bool(self.data.ld) or og_type == "article" or self.data.published_raw() is not None
 
     def _looks_like_a_list(self, paragraphs: list[str]) -> bool:
-        """Too little text, or text that is mostly link titles (a tag or section page)."""
+        """Too little text, or text whose words are mostly in link titles (a tag or section page)."""
         links = {normalise(inline_text(a)) for a in self.root.iter("a")}
-        linked = sum(paragraph in links for paragraph in paragraphs)
+        linked = sum(len(paragraph.split()) for paragraph in paragraphs if paragraph in links)
         words = sum(len(paragraph.split()) for paragraph in paragraphs)
-        return words < MIN_UNSTRUCTURED_WORDS or 2 * linked >= len(paragraphs)
+        return words < MIN_UNSTRUCTURED_WORDS or 2 * linked >= words
 
     def _first_h1(self) -> str | None:
         found = [inline_text(node) for node in css(self.root, "h1")]

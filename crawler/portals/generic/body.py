@@ -106,6 +106,7 @@ class BodyExtractor:
 
     def __init__(self, root: etree._Element, *, page_url: str, title: str | None, hints: tuple[str, ...] = ()) -> None:
         self.tree = copy.deepcopy(root)
+        etree.strip_elements(self.tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
         self.page_url = page_url
         self.title = normalise(title or "")
         self.containers = (*hints, *BODY_CONTAINERS)
@@ -123,17 +124,12 @@ class BodyExtractor:
         for order, text in self._credits:
             (self.result.leading_credits if order < start else self.result.credit_texts).append(text)
         self.result.footer_texts = [lines(node) for node in _footers(self.tree)]
-        extracted = trafilatura.extract(
-            self.tree,
-            url=self.page_url,
-            include_comments=False,
-            include_tables=False,
-            include_images=False,
-            include_links=False,
-            deduplicate=False,
-            output_format="txt",
-        )
-        self.result.paragraphs = self._clean((extracted or "").splitlines())
+        # trafilatura's own pass first; its fallback extractors (readability, jusText: slower, and
+        # looser about what surrounds the text) only when that pass read the page's navigation.
+        text = _trafilatura(self.tree, self.page_url, fast=True)
+        if _mostly_links(text, self.tree):
+            text = _trafilatura(self.tree, self.page_url, fast=False)
+        self.result.paragraphs = self._clean(text.splitlines())
         return self.result
 
     # --- markup scan --------------------------------------------------------------------
@@ -214,6 +210,30 @@ class BodyExtractor:
                 self.result.dateline = place.title() if place.isupper() else place
                 return first[match.end() :].strip()
         return first
+
+
+def _trafilatura(tree: etree._Element, url: str, *, fast: bool) -> str:
+    """The main text as plain lines (trafilatura copies the tree it is given: `tree` is left as it is)."""
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        fast=fast,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        output_format="txt",
+    )
+    return text or ""
+
+
+def _mostly_links(text: str, tree: etree._Element) -> bool:
+    """Whether half the words of `text` or more are in lines that are whole link titles (menus, tag lists)."""
+    titles = {normalise(inline_text(a)) for a in tree.iter("a")}
+    found = [normalise(line) for line in text.splitlines()]
+    words = sum(len(line.split()) for line in found)
+    return 2 * sum(len(line.split()) for line in found if line in titles) >= words > 0
 
 
 def _article_area(tree: etree._Element, body: etree._Element) -> etree._Element:
