@@ -19,6 +19,7 @@ import trafilatura
 from lxml import etree
 
 from crawler.extract import credits as credit_lines
+from crawler.extract import jsonld
 from crawler.extract.dates import MONTHS
 from crawler.extract.select import css, css_first
 from crawler.extract.text import inline_text, lines, normalise
@@ -41,6 +42,11 @@ FOOTERS = ("footer", ".footer", ".copyright", "#footer")
 NOISE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|sosmed|ads?|advert\w*|iklan|newsletter|comments?)(?:$|[\s_-])"
 )
+SPLIT_BODY_CLASS = re.compile(r"(?:article|story|post|entry)[-_]*body", re.IGNORECASE)
+"""Classes of an article text container that templates repeat when they cut the text for ad rows."""
+STANDFIRST = "h2, h3, h4, h5, h6, [itemprop=description]"
+"""Where a summary printed under the headline sits: a sub-heading, or an element marked as the description."""
+DESCRIPTION_META = ("description", "og:description", "twitter:description")
 CAPTION_TAGS = frozenset({"figure", "figcaption"})
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "article", "table", "h2", "h3", "h4", "blockquote"})
 RELATED_PREFIX = re.compile(r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula)\b|^\s*berita\s+terkait\b", re.IGNORECASE)
@@ -119,11 +125,13 @@ class BodyExtractor:
         self._positions = {node: index for index, node in enumerate(self.tree.iter())}
         # Bylines and credit boxes sit above or below the text container, inside the article area.
         self._scan(_article_area(self.tree, body) if body is not None else self.tree)
+        _drop_standfirst(self.tree)
         # Credits above the first words left in the text container are bylines (page order).
         start = self._order(_first_text_element(body)) if body is not None else -1
         for order, text in self._credits:
             (self.result.leading_credits if order < start else self.result.credit_texts).append(text)
         self.result.footer_texts = [lines(node) for node in _footers(self.tree)]
+        _join_split_bodies(self.tree)
         # trafilatura's own pass first; its fallback extractors (readability, jusText: slower, and
         # looser about what surrounds the text) only when that pass read the page's navigation.
         text = _trafilatura(self.tree, self.page_url, fast=True)
@@ -210,6 +218,39 @@ class BodyExtractor:
                 self.result.dateline = place.title() if place.isupper() else place
                 return first[match.end() :].strip()
         return first
+
+
+def _drop_standfirst(tree: etree._Element) -> None:
+    """The summary under the headline (a sub-heading whose words are the page's description) is not text.
+
+    A first paragraph that repeats the description is the lead, and stays: only headings and
+    elements marked `itemprop=description` are standfirsts.
+    """
+    summaries = {normalise(found) for key in DESCRIPTION_META if (found := jsonld.meta(tree, key))}
+    if summaries:
+        for node in css(tree, STANDFIRST):
+            if node.tag != "meta" and inline_text(node) in summaries:
+                _drop(node)
+
+
+def _join_split_bodies(tree: etree._Element) -> None:
+    """Text containers of one class, cut apart by ad or recommendation rows, joined into the first.
+
+    trafilatura reads one container; a template that closes the text container before an ad row
+    and opens another after it (same class) would lose everything after the first ad.
+    """
+    groups: dict[str, list[etree._Element]] = {}
+    for node in tree.iter("div", "section", "article"):
+        classes = node.get("class", "")
+        if SPLIT_BODY_CLASS.search(classes) and node.find("p") is not None:
+            groups.setdefault(classes, []).append(node)
+    for parts in groups.values():
+        first = parts[0]
+        for part in parts[1:]:
+            if first in part.iterancestors() or part in first.iterancestors():
+                continue
+            first.extend(list(part))
+            _drop(part)
 
 
 def _trafilatura(tree: etree._Element, url: str, *, fast: bool) -> str:
