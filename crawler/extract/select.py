@@ -8,6 +8,8 @@ elements directly.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 
 _TRANSLATOR = HTMLTranslator()
 _HEAD_LINK = etree.XPath("/html/head/link[@rel=$rel]/@href")
+_CLASS_ONLY = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?P<classes>(?:\.[A-Za-z_][\w-]*)+)$")
+"""A selector of classes, optionally on one tag (`.entry-content`, `div.post.body`)."""
+_CLASS_ATTRS = etree.XPath("descendant-or-self::*/@class")
 
 
 def page_root(response: TextResponse) -> etree._Element:
@@ -61,11 +66,39 @@ def css(element: etree._Element, query: str) -> list[etree._Element]:
 
 def css_first(element: etree._Element, *queries: str) -> etree._Element | None:
     """The first match of the first query that matches."""
-    for query in queries:
-        found = css(element, query)
+    for found in _per_query(element, queries):
         if found:
             return found[0]
     return None
+
+
+def css_all(element: etree._Element, queries: tuple[str, ...]) -> list[etree._Element]:
+    """Every element matching any of `queries`: those of the first query first, each once."""
+    seen: dict[etree._Element, None] = {}
+    for found in _per_query(element, queries):
+        seen.update(dict.fromkeys(found))
+    return list(seen)
+
+
+def _per_query(element: etree._Element, queries: tuple[str, ...]) -> Iterator[list[etree._Element]]:
+    """The matches of each query in turn, in document order.
+
+    Class selectors (`.a`, `div.a.b`) are answered from one read of every `class` attribute under
+    `element`: lxml's XPath for a class test costs about a walk of the whole page per query, and
+    a page object tries a dozen of them, most finding nothing.
+    """
+    classed: list[tuple[etree._Element, frozenset[str]]] | None = None
+    for query in queries:
+        match = _CLASS_ONLY.match(query)
+        if match is None:
+            yield css(element, query)
+            continue
+        if classed is None:
+            found = _CLASS_ATTRS(element)
+            assert isinstance(found, list)
+            classed = [(value.getparent(), frozenset(str(value).split())) for value in found]
+        tag, wanted = match.group("tag"), frozenset(match.group("classes")[1:].split("."))
+        yield [node for node, tokens in classed if wanted <= tokens and (tag is None or node.tag == tag)]
 
 
 def attr(element: etree._Element, query: str, name: str) -> str | None:

@@ -21,7 +21,7 @@ from lxml import etree
 from crawler.extract import credits as credit_lines
 from crawler.extract import jsonld
 from crawler.extract.dates import MONTHS
-from crawler.extract.select import css, css_first
+from crawler.extract.select import css, css_all, css_first
 from crawler.extract.text import inline_text, lines, normalise
 from crawler.items import Related
 
@@ -71,6 +71,8 @@ DATE_LINE = re.compile(
 )
 """A paragraph that is only the printed date (`Selasa, 26 Juli 2022 10:05 WIB`): page furniture, not text."""
 MAX_NOISE_CHARS = 300
+NOT_TEXT = ("script", "style", "noscript", "template")
+"""Elements whose content is never text: removed from the copy before anything reads it."""
 """An element longer than this is text that merely starts with a keyword, not an insert or a credit."""
 
 _DATELINES = (
@@ -112,7 +114,9 @@ class BodyExtractor:
 
     def __init__(self, root: etree._Element, *, page_url: str, title: str | None, hints: tuple[str, ...] = ()) -> None:
         self.tree = copy.deepcopy(root)
-        etree.strip_elements(self.tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+        # Comments would reach trafilatura as text nodes (client-side templates leave one inside every
+        # paragraph), so they go, with scripts and styles; the words after them stay.
+        etree.strip_elements(self.tree, etree.Comment, etree.ProcessingInstruction, *NOT_TEXT, with_tail=False)
         self.page_url = page_url
         self.title = normalise(title or "")
         self.containers = (*hints, *BODY_CONTAINERS)
@@ -122,9 +126,10 @@ class BodyExtractor:
 
     def extract(self) -> GenericBody:
         body = css_first(self.tree, *self.containers)
-        self._positions = {node: index for index, node in enumerate(self.tree.iter())}
         # Bylines and credit boxes sit above or below the text container, inside the article area.
-        self._scan(_article_area(self.tree, body) if body is not None else self.tree)
+        area = _article_area(self.tree, body) if body is not None else self.tree
+        self._positions = {node: index for index, node in enumerate(area.iter())}
+        self._scan(area)
         _drop_standfirst(self.tree)
         # Credits above the first words left in the text container are bylines (page order).
         start = self._order(_first_text_element(body)) if body is not None else -1
@@ -155,11 +160,15 @@ class BodyExtractor:
 
     def _take_out(self, element: etree._Element) -> bool:
         """Take out an insert, credit or boilerplate element; whether it was one."""
+        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
+            return False  # a box of several lines (byline box): its lines are looked at one by one
+        # A cheap look first (text pieces joined, spaces collapsed): most elements are plain text.
+        rough = " ".join(" ".join(element.itertext()).split())
+        if not rough or len(rough) > MAX_NOISE_CHARS or not _maybe_noise(rough):
+            return False
         text = inline_text(element)
         if not text or len(text) > MAX_NOISE_CHARS:
             return False
-        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
-            return False  # a box of several lines (byline box): its lines are looked at one by one
         if RELATED_PREFIX.match(text):
             self.result.related.extend(self._links(element))
         elif credit_lines.looks_like_credit(text):
@@ -220,6 +229,11 @@ class BodyExtractor:
         return first
 
 
+def _maybe_noise(text: str) -> bool:
+    """Whether `text` could be an insert, a credit or boilerplate (the rules of `_take_out`)."""
+    return bool(RELATED_PREFIX.match(text) or credit_lines.looks_like_credit(text) or BOILERPLATE.search(text))
+
+
 def _drop_standfirst(tree: etree._Element) -> None:
     """The summary under the headline (a sub-heading whose words are the page's description) is not text.
 
@@ -271,7 +285,7 @@ def _trafilatura(tree: etree._Element, url: str, *, fast: bool) -> str:
 
 def _mostly_links(text: str, tree: etree._Element) -> bool:
     """Whether half the words of `text` or more are in lines that are whole link titles (menus, tag lists)."""
-    titles = {normalise(inline_text(a)) for a in tree.iter("a")}
+    titles = {normalise(a.text_content()) for a in tree.iter("a")}
     found = [normalise(line) for line in text.splitlines()]
     words = sum(len(line.split()) for line in found)
     return 2 * sum(len(line.split()) for line in found if line in titles) >= words > 0
@@ -310,10 +324,7 @@ def _first_text_element(body: etree._Element) -> etree._Element:
 
 
 def _footers(tree: etree._Element) -> list[etree._Element]:
-    found: list[etree._Element] = []
-    for query in FOOTERS:
-        found += [node for node in css(tree, query) if node not in found]
-    return found
+    return css_all(tree, FOOTERS)
 
 
 def _drop(element: etree._Element) -> None:
