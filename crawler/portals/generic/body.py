@@ -71,9 +71,13 @@ DATE_LINE = re.compile(
 )
 """A paragraph that is only the printed date (`Selasa, 26 Juli 2022 10:05 WIB`): page furniture, not text."""
 MAX_NOISE_CHARS = 300
+"""An element longer than this is text that merely starts with a keyword, not an insert or a credit."""
+CHROME = ("head", "iframe", "svg", "button", "select", "textarea", "video", "audio", "menu", "nav", "aside", "footer")
+"""Page furniture trafilatura deletes first thing, on each of its copies of the tree: gone before it copies."""
+SHORT_LINE_WORDS = 3
+"""A line this short is a menu entry or a label, unless the lines around it are long."""
 NOT_TEXT = ("script", "style", "noscript", "template")
 """Elements whose content is never text: removed from the copy before anything reads it."""
-"""An element longer than this is text that merely starts with a keyword, not an insert or a credit."""
 
 _DATELINES = (
     # `Balikpapan (Prokal) -`, `Samarinda (ANTARA) -`
@@ -137,10 +141,11 @@ class BodyExtractor:
             (self.result.leading_credits if order < start else self.result.credit_texts).append(text)
         self.result.footer_texts = [lines(node) for node in _footers(self.tree)]
         _join_split_bodies(self.tree)
+        etree.strip_elements(self.tree, *CHROME, with_tail=False)
         # trafilatura's own pass first; its fallback extractors (readability, jusText: slower, and
         # looser about what surrounds the text) only when that pass read the page's navigation.
         text = _trafilatura(self.tree, self.page_url, fast=True)
-        if _mostly_links(text, self.tree):
+        if _reads_like_navigation(text, self.tree):
             text = _trafilatura(self.tree, self.page_url, fast=False)
         self.result.paragraphs = self._clean(text.splitlines())
         return self.result
@@ -283,12 +288,14 @@ def _trafilatura(tree: etree._Element, url: str, *, fast: bool) -> str:
     return text or ""
 
 
-def _mostly_links(text: str, tree: etree._Element) -> bool:
-    """Whether half the words of `text` or more are in lines that are whole link titles (menus, tag lists)."""
+def _reads_like_navigation(text: str, tree: etree._Element) -> bool:
+    """Whether half the words of `text` or more are in lines that are whole link titles or a few words
+    long (menus, tag lists, archive counts): trafilatura took the page's furniture for its text."""
     titles = {normalise(a.text_content()) for a in tree.iter("a")}
     found = [normalise(line) for line in text.splitlines()]
     words = sum(len(line.split()) for line in found)
-    return 2 * sum(len(line.split()) for line in found if line in titles) >= words > 0
+    chrome = sum(len(line.split()) for line in found if line in titles or len(line.split()) <= SHORT_LINE_WORDS)
+    return 2 * chrome >= words > 0
 
 
 def _article_area(tree: etree._Element, body: etree._Element) -> etree._Element:
