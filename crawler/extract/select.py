@@ -27,15 +27,16 @@ _CLASS_ONLY = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?P<classes>(?:\.[A-Za-z_][\
 _CLASS_ATTRS = etree.XPath("descendant-or-self::*/@class")
 
 
-def page_root(response: TextResponse) -> etree._Element:
-    """The page's element tree, parsed from the bytes in the response's encoding.
+def page_root(response: TextResponse, body: bytes | None = None) -> etree._Element:
+    """The page's element tree, parsed from the bytes (`body`, else the response's) in the response's encoding.
 
     Parsing `response.body` directly skips the decode-to-str and re-encode round trip of
     `response.selector`, which doubles the parse cost of a page.
     """
     parser = lxml.html.HTMLParser(encoding=response.encoding, recover=True, no_network=True)
     try:
-        root = lxml.html.document_fromstring(response.body or b"<html></html>", parser=parser)
+        data = response.body if body is None else body
+        root = lxml.html.document_fromstring(data or b"<html></html>", parser=parser)
     except etree.ParserError:
         # Whitespace, NUL bytes, a lone doctype or BOM: "Document is empty". Such a page holds no
         # article; an empty tree lets the page object say so instead of raising.
