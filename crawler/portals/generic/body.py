@@ -60,10 +60,20 @@ BOILERPLATE = re.compile(
     r"|\bgoogle\s+news\b.{0,40}$"
     r"|^\s*(?:editor'?s?\s+pick|tonton\s+juga|video\s+pilihan)\b"
     r"|^\s*(?:berita|artikel)\s+ini\s+(?:telah\s+)?(?:tayang|terbit|dimuat)\s+di\b"
-    r"|^\s*dilarang\s+(?:keras\s+)?(?:mengambil|mengutip|menyalin)\s+konten\b",
+    r"|^\s*dilarang\s+(?:keras\s+)?(?:mengambil|mengutip|menyalin)\s+konten\b"
+    r"|^.{0,120}\be-?paper\b.{0,120}$",
     re.IGNORECASE,
 )
-"""Lines that are never article text: inserts, ads, share and follow prompts, reprint notices, copying bans."""
+"""Lines that are never article text: inserts, ads, share and follow prompts, reprint notices, copying bans,
+teasers of the printed edition (`Baca selengkapnya di E-Paper ...`)."""
+NOTICE = re.compile(
+    r"^\s*(?:(?:copyright|hak\s+cipta)\b\s*(?:@|©|\(c\)|&copy;)?.*?\b(?:19|20)\d{2}\b"
+    r"|(?:©|\(c\)|&copy;)\s*(?:19|20)\d{2}\b)",
+    re.IGNORECASE,
+)
+"""A copyright notice in any of its spellings (`Copyright @ 2026 X`, `Copyright 2024 X`, `© 2024 X`, `(c) 2024 X`):
+it names a year. Never text; it becomes the record's copyright when the page prints no other."""
+_NOTICE_PREFIX = re.compile(r"^\s*(?:(?:copyright|hak\s+cipta)\b\s*(?:@|©|\(c\)|&copy;)?|©|\(c\)|&copy;)\s*", re.I)
 DATE_LINE = re.compile(
     r"^(?:[A-Za-z']+,\s*)?\d{1,2}\s+(?P<month>[A-Za-z]+)\.?\s+\d{4}"
     r"(?:\s*[,|]?\s*(?:pukul\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?)?(?:\s*(?:WIB|WITA|WIT))?$",
@@ -106,6 +116,8 @@ class GenericBody:
     credit_texts: list[str] = field(default_factory=list)
     """Credit texts printed in or below the article text, in page order."""
     footer_texts: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Copyright notices taken out of the text (`NOTICE`), verbatim, in page order."""
     captions: dict[str, str] = field(default_factory=dict)
     """Caption by image URL (without query), from the figures removed from the text."""
     trailing_credit: str | None = None
@@ -178,6 +190,8 @@ class BodyExtractor:
             self.result.related.extend(self._links(element))
         elif credit_lines.looks_like_credit(text):
             self._credits.append((self._order(element), lines(element)))
+        elif NOTICE.match(text):
+            self.result.notices.append(text)
         elif not BOILERPLATE.search(text):
             return False
         _drop(element)
@@ -209,6 +223,9 @@ class BodyExtractor:
             date = DATE_LINE.match(text)
             if date and date.group("month").lower() in MONTHS:
                 continue
+            if NOTICE.match(text) and len(text) <= MAX_NOISE_CHARS and not credit_lines.looks_like_credit(text):
+                self.result.notices.append(text)
+                continue
             if credit_lines.looks_like_credit(text) and len(text) <= MAX_NOISE_CHARS:
                 # A credit line left in the text (no markup of its own): above or below the paragraphs.
                 (self.result.credit_texts if kept else self.result.leading_credits).append(text)
@@ -234,9 +251,19 @@ class BodyExtractor:
         return first
 
 
+def as_credit_notice(notice: str) -> str:
+    """`Copyright @ 2026 X` -> `Copyright © 2026 X`: the spelling the credit parser reads holder and year from."""
+    return _NOTICE_PREFIX.sub("Copyright © ", notice, count=1)
+
+
 def _maybe_noise(text: str) -> bool:
     """Whether `text` could be an insert, a credit or boilerplate (the rules of `_take_out`)."""
-    return bool(RELATED_PREFIX.match(text) or credit_lines.looks_like_credit(text) or BOILERPLATE.search(text))
+    return bool(
+        RELATED_PREFIX.match(text)
+        or credit_lines.looks_like_credit(text)
+        or NOTICE.match(text)
+        or BOILERPLATE.search(text)
+    )
 
 
 def _drop_standfirst(tree: etree._Element) -> None:
