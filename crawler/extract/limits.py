@@ -24,10 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from crawler.extract.select import page_root
+
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
-from crawler.extract.select import page_root
+
+_ALL_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
+_ALL_LINKS = etree.XPath("count(descendant::a)")
 
 
 @dataclass(frozen=True)
@@ -63,22 +67,28 @@ def bounded_root(response: TextResponse, limits: PageLimits) -> tuple[etree._Ele
 def cap_tree(root: etree._Element, limits: PageLimits) -> list[str]:
     """Cut `root` to `limits.max_elements` elements and `limits.max_links` links, in place; what was cut."""
     problems: list[str] = []
-    if limits.max_elements > 0:
+    # Counted by XPath: no Python object per element on the pages (nearly all) below the caps.
+    if limits.max_elements > 0 and _count(root, _ALL_ELEMENTS) > limits.max_elements:
         for elements, node in enumerate(root.iter(), start=1):
             if elements > limits.max_elements:
                 total = elements + sum(1 for _ in node.iterdescendants()) + _following(node)
                 _cut_from(node)
                 problems.append(f"page: {total} elements, cut after {limits.max_elements} (ARCHIVE_PARSE_MAX_ELEMENTS)")
                 break
-    if limits.max_links > 0:
+    if limits.max_links > 0 and _count(root, _ALL_LINKS) > limits.max_links:
         links = list(root.iter("a"))
-        if len(links) > limits.max_links:
-            for link in links[limits.max_links :]:
-                _remove_keeping_tail(link)
-            problems.append(
-                f"page: {len(links)} links, those after the first {limits.max_links} removed (ARCHIVE_PARSE_MAX_LINKS)"
-            )
+        for link in links[limits.max_links :]:
+            _remove_keeping_tail(link)
+        problems.append(
+            f"page: {len(links)} links, those after the first {limits.max_links} removed (ARCHIVE_PARSE_MAX_LINKS)"
+        )
     return problems
+
+
+def _count(root: etree._Element, query: etree.XPath) -> int:
+    found = query(root)
+    assert isinstance(found, float)
+    return int(found)
 
 
 def _following(node: etree._Element) -> int:

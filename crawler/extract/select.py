@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from lxml import etree
@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 _TRANSLATOR = HTMLTranslator()
 _HEAD_LINK = etree.XPath("/html/head/link[@rel=$rel]/@href")
-_CLASS_ONLY = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?P<classes>(?:\.[A-Za-z_][\w-]*)+)$")
-"""A selector of classes, optionally on one tag (`.entry-content`, `div.post.body`)."""
+_CLASS_ONLY = re.compile(
+    r"^(?P<tag>[a-z][a-z0-9]*)?(?P<classes>(?:\.[A-Za-z_][\w-]*)+)(?: (?P<inner>[a-z][a-z0-9]*))?$"
+)
+"""A selector of classes, optionally on one tag, optionally then a descendant tag (`.entry-content`, `ul.tags a`)."""
 _CLASS_ATTRS = etree.XPath("descendant-or-self::*/@class")
 
 
@@ -73,6 +75,11 @@ def css_first(element: etree._Element, *queries: str) -> etree._Element | None:
     return None
 
 
+def css_first_all(element: etree._Element, *queries: str) -> list[etree._Element]:
+    """Every match of the first query that matches anything."""
+    return next((found for found in _per_query(element, queries) if found), [])
+
+
 def css_all(element: etree._Element, queries: tuple[str, ...]) -> list[etree._Element]:
     """Every element matching any of `queries`: those of the first query first, each once."""
     seen: dict[etree._Element, None] = {}
@@ -88,18 +95,25 @@ def _per_query(element: etree._Element, queries: tuple[str, ...]) -> Iterator[li
     `element`: lxml's XPath for a class test costs about a walk of the whole page per query, and
     a page object tries a dozen of them, most finding nothing.
     """
-    classed: list[tuple[etree._Element, frozenset[str]]] | None = None
+    classes: list[Any] | None = None
     for query in queries:
         match = _CLASS_ONLY.match(query)
         if match is None:
             yield css(element, query)
             continue
-        if classed is None:
-            found = _CLASS_ATTRS(element)
-            assert isinstance(found, list)
-            classed = [(value.getparent(), frozenset(str(value).split())) for value in found]
-        tag, wanted = match.group("tag"), frozenset(match.group("classes")[1:].split("."))
-        yield [node for node, tokens in classed if wanted <= tokens and (tag is None or node.tag == tag)]
+        inner = match.group("inner")
+        if classes is None:
+            found_classes = _CLASS_ATTRS(element)  # lxml "smart" strings: each knows its element
+            assert isinstance(found_classes, list)
+            classes = found_classes
+        tag, names = match.group("tag"), match.group("classes")[1:].split(".")
+        wanted = frozenset(names)
+        # Strings first (a substring test, then the tokens); an element object only for a match.
+        hits = [value for value in classes if names[0] in value and wanted <= set(value.split())]
+        found = [node for node in (hit.getparent() for hit in hits) if tag is None or node.tag == tag]
+        if inner is not None:  # `.tags a`: those elements' descendants of one tag
+            found = list(dict.fromkeys(child for node in found for child in node.iterdescendants(inner)))
+        yield found
 
 
 def attr(element: etree._Element, query: str, name: str) -> str | None:

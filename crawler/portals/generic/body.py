@@ -85,6 +85,8 @@ MAX_NOISE_CHARS = 300
 CHROME = ("head", "iframe", "svg", "button", "select", "textarea", "video", "audio", "menu", "nav", "aside", "footer")
 """Page furniture trafilatura deletes first thing, on each of its copies of the tree: gone before it copies."""
 SHORT_LINE_WORDS = 3
+LONG_LINE_WORDS = 15
+"""A line this long is read as a sentence, not a menu entry, even when it is a link title."""
 """A line this short is a menu entry or a label, unless the lines around it are long."""
 NOT_TEXT = ("script", "style", "noscript", "template")
 """Elements whose content is never text: removed from the copy before anything reads it."""
@@ -318,9 +320,11 @@ def _trafilatura(tree: etree._Element, url: str, *, fast: bool) -> str:
 def _reads_like_navigation(text: str, tree: etree._Element) -> bool:
     """Whether half the words of `text` or more are in lines that are whole link titles or a few words
     long (menus, tag lists, archive counts): trafilatura took the page's furniture for its text."""
-    titles = {normalise(a.text_content()) for a in tree.iter("a")}
     found = [normalise(line) for line in text.splitlines()]
     words = sum(len(line.split()) for line in found)
+    if 2 * sum(len(line.split()) for line in found if len(line.split()) > LONG_LINE_WORDS) > words:
+        return False  # mostly long lines: sentences, whatever links they hold
+    titles = {normalise(a.text_content()) for a in tree.iter("a")}
     chrome = sum(len(line.split()) for line in found if line in titles or len(line.split()) <= SHORT_LINE_WORDS)
     return 2 * chrome >= words > 0
 

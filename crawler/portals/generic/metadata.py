@@ -18,7 +18,7 @@ from lxml import etree
 
 from crawler.extract import jsonld
 from crawler.extract.dates import isoformat
-from crawler.extract.select import css, head_link
+from crawler.extract.select import css, css_first_all, head_link
 from crawler.extract.text import inline_text
 from crawler.items import Image
 
@@ -69,7 +69,7 @@ class PageMetadata:
 
     def published_raw(self) -> str | None:
         """The stated publication time: the first plausible one in order of trust, else the first one stated."""
-        found = self._published_candidates()
+        found = self._published_candidates
         return next((raw for raw in found if self._plausible(raw, "published_at")), found[0] if found else None)
 
     def published_at(self) -> str | None:
@@ -80,6 +80,7 @@ class PageMetadata:
         raw = jsonld.text(self.ld.get("dateModified")) or self.meta(*MODIFIED_META)
         return self._timestamp(raw) if raw is not None and self._plausible(raw, "updated_at") else None
 
+    @cached_property
     def _published_candidates(self) -> list[str]:
         found = [jsonld.text(self.ld.get("datePublished")), *(self.meta(key) for key in PUBLISHED_META)]
         found += [node.get("datetime", "").strip() for node in css(self.root, TIME_ELEMENT)[:1]]
@@ -128,10 +129,7 @@ class PageMetadata:
             keywords = keywords.split(",")
         found = [text for k in keywords if (text := jsonld.text(k))] if isinstance(keywords, list) else []
         found = found or _all_meta(self.root, "article:tag")
-        for query in TAG_LINKS:
-            if found:
-                break
-            found = [inline_text(node) for node in css(self.root, query)]
+        found = found or [inline_text(node) for node in css_first_all(self.root, *TAG_LINKS)]
         return list(dict.fromkeys(tag.strip() for tag in found if tag and tag.strip()))
 
     def authors(self) -> list[str]:
