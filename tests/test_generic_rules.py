@@ -51,7 +51,11 @@ NEWS = {"@type": "NewsArticle", "headline": "Pemkot tambah bus"}
 
 @pytest.mark.parametrize(
     ("stated", "problem"),
-    [("0001-01-01T00:00:00", "before 1990"), ("1970-01-01T00:00:00Z", "before 1990"), ("2031-05-01T10:00:00+08:00", "after the fetch")],
+    [
+        ("0001-01-01T00:00:00", "before 1990"),
+        ("1970-01-01T00:00:00Z", "before 1990"),
+        ("2031-05-01T10:00:00+08:00", "after the fetch"),
+    ],
 )
 def test_placeholder_and_future_dates_are_refused_with_a_warning(stated: str, problem: str) -> None:
     item = _item(PARAGRAPHS, ld={**NEWS, "datePublished": stated, "dateModified": stated})
@@ -141,3 +145,21 @@ def test_a_short_real_article_without_markup_is_not_taken_for_a_list() -> None:
     item = _page(f"<p>{TEXT[0]} {TEXT[1]}</p>{tags}")
     assert isinstance(item, ArticleItem)
     assert TEXT[0] in item.body
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Share prices of the regional water company fell sharply after the audit was published.",
+        "The ministry said the story had been picked up by Google News within an hour.",
+    ],
+)
+def test_sentences_that_start_like_a_prompt_stay_text(sentence: str) -> None:
+    item = _item(PARAGRAPHS + f"<p>{sentence}</p>", ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"})
+    assert sentence in item.body
+
+
+@pytest.mark.parametrize("prompt", ["Share", "Bagikan:", "Share on Facebook", "Ikuti kami di Google News"])
+def test_share_and_follow_prompts_leave_the_text(prompt: str) -> None:
+    item = _item(PARAGRAPHS + f"<p>{prompt}</p>", ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"})
+    assert item.body.split("\n\n") == TEXT

@@ -54,10 +54,12 @@ BOILERPLATE = re.compile(
     r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula|berita)\b"
     r"|^\s*berita\s+terkait\b"
     r"|^\s*(?:advertisement|iklan|scroll\s+to\s+(?:continue|resume)(?:\s+with\s+content)?|sponsored)\s*$"
-    r"|^\s*(?:bagikan|share)\b.{0,80}$"
+    # `Share`, `Bagikan:`, `Share on Facebook`; never `Share prices fell...` (a sentence that starts so).
+    r"|^\s*(?:bagikan|share)(?:\s*[:|]|\s+(?:this|on|via|to|ke|di|artikel|berita|link)\b|\s*$).{0,80}$"
     r"|^\s*ikuti\s+(?:kami|berita|saluran|update|informasi)\b"
     r"|^\s*(?:dapatkan|klik|cek)\s+(?:update|berita|informasi|di\s*sini)\b.{0,160}$"
-    r"|\bgoogle\s+news\b.{0,40}$"
+    # A prompt to follow the outlet there; a sentence that merely names Google News stays.
+    r"|^.{0,80}\b(?:ikuti|follow|subscribe|gabung|berlangganan|pantau|dapatkan|baca)\b.{0,80}\bgoogle\s+news\b.{0,40}$"
     r"|^\s*(?:editor'?s?\s+pick|tonton\s+juga|video\s+pilihan)\b"
     r"|^\s*(?:berita|artikel)\s+ini\s+(?:telah\s+)?(?:tayang|terbit|dimuat)\s+di\b"
     r"|^\s*dilarang\s+(?:keras\s+)?(?:mengambil|mengutip|menyalin)\s+konten\b"
