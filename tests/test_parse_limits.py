@@ -7,7 +7,13 @@ The bound is a generous timeout that catches a hang; the assertions are on the w
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -18,6 +24,7 @@ from crawler.extract.limits import PageLimits, bounded_root, cap_tree
 from crawler.items import ArticleItem
 from crawler.portals.generic import any_portal
 from crawler.spiders import portal as portal_spiders
+from tests.replica.harness import FAST_SETTINGS, ROOT
 
 URL = "https://example-portal.id/berita/123456/judul"
 LEAD = "Kalimat pertama berita ini cukup panjang untuk dibaca sebagai teks berita yang sebenarnya."
@@ -92,3 +99,56 @@ def test_the_caps_are_the_settings_and_reach_the_page_objects() -> None:
     crawler = get_crawler(spider_class, settings_dict={"ARCHIVE_PARSE_MAX_LINKS": 7})
     spider = spider_class.from_crawler(crawler)
     assert spider._page_limits == PageLimits(max_links=7)
+
+
+class _BombSite(BaseHTTPRequestHandler):
+    """A portal whose home page lists one article: the link bomb."""
+
+    article = "/berita/2026/03/01/123456/judul-berita-bom"
+    article_served = threading.Event()
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path == self.article:
+            body, status = _link_bomb(100_000), 200
+            type(self).article_served.set()
+        elif self.path == "/":
+            link = f'<li><a href="{self.article}">Judul berita bom yang cukup panjang untuk sebuah judul</a></li>'
+            body, status = f"<html><body><ul>{link}</ul></body></html>".encode(), 200
+        else:
+            body, status = b"not found", 404
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(120)
+def test_a_crawl_that_meets_the_link_bomb_stops_on_sigterm(tmp_path: Path) -> None:
+    """SIGTERM while the bomb is being parsed: the run ends within seconds (it used to go on for minutes)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BombSite)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _BombSite.article_served.clear()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    settings = {**FAST_SETTINGS, "ARCHIVE_EXPORTS_DIR": str(tmp_path / "exports"), "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"base_url={base_url}"]
+    command += [part for name, value in settings.items() for part in ("-s", f"{name}={value}")]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _BombSite.article_served.wait(60), "the crawl never fetched the article"
+        time.sleep(0.5)  # the response reaches the page object
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, stderr = process.communicate(timeout=45)
+        stopped_after = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        server.shutdown()
+    print(f"crawl stopped {stopped_after:.1f} s after SIGTERM, exit {process.returncode}")
+    assert stopped_after < 30, stderr.decode()[-2000:]
