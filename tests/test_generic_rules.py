@@ -152,6 +152,8 @@ def test_a_short_real_article_without_markup_is_not_taken_for_a_list() -> None:
     [
         "Share prices of the regional water company fell sharply after the audit was published.",
         "The ministry said the story had been picked up by Google News within an hour.",
+        "Related to the case, the police questioned three more witnesses on Monday afternoon.",
+        "Follow-up inspections on the bridge are planned for next month, the agency said.",
     ],
 )
 def test_sentences_that_start_like_a_prompt_stay_text(sentence: str) -> None:
@@ -159,7 +161,20 @@ def test_sentences_that_start_like_a_prompt_stay_text(sentence: str) -> None:
     assert sentence in item.body
 
 
-@pytest.mark.parametrize("prompt", ["Share", "Bagikan:", "Share on Facebook", "Ikuti kami di Google News"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Share",
+        "Bagikan:",
+        "Share on Facebook",
+        "Ikuti kami di Google News",
+        "Follow us on Twitter and Instagram for the latest news.",
+        "Subscribe to our YouTube channel for more videos.",
+        "Email the reporter at reporter@example-portal.id or call the newsroom.",
+        "Related: Samarinda opens a new bus terminal",
+        "Read more: Balikpapan adds ten buses",
+    ],
+)
 def test_share_and_follow_prompts_leave_the_text(prompt: str) -> None:
     item = _item(PARAGRAPHS + f"<p>{prompt}</p>", ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"})
     assert item.body.split("\n\n") == TEXT

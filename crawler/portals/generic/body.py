@@ -49,7 +49,12 @@ STANDFIRST = "h2, h3, h4, h5, h6, [itemprop=description]"
 DESCRIPTION_META = ("description", "og:description", "twitter:description")
 CAPTION_TAGS = frozenset({"figure", "figcaption"})
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "article", "table", "h2", "h3", "h4", "blockquote"})
-RELATED_PREFIX = re.compile(r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula)\b|^\s*berita\s+terkait\b", re.IGNORECASE)
+RELATED_PREFIX = re.compile(
+    r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula)\b|^\s*berita\s+terkait\b"
+    # The same inserts on English-language pages, always with their colon (`Related to the case, ...` is text).
+    r"|^\s*(?:related|read\s+more|read\s+also|also\s+read|see\s+also)\s*:",
+    re.IGNORECASE,
+)
 BOILERPLATE = re.compile(
     r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula|berita)\b"
     r"|^\s*berita\s+terkait\b"
@@ -57,6 +62,10 @@ BOILERPLATE = re.compile(
     # `Share`, `Bagikan:`, `Share on Facebook`; never `Share prices fell...` (a sentence that starts so).
     r"|^\s*(?:bagikan|share)(?:\s*[:|]|\s+(?:this|on|via|to|ke|di|artikel|berita|link)\b|\s*$).{0,80}$"
     r"|^\s*ikuti\s+(?:kami|berita|saluran|update|informasi)\b"
+    # Follow, subscribe and contact prompts (`Follow us on Twitter`, `Email X at x@y.com`).
+    r"|^\s*(?:follow|like)\s+(?:us|\S+(?:\s+\S+){0,3}?)\s+on\s+(?:twitter|facebook|instagram|youtube|linkedin|tiktok)\b.{0,160}$"
+    r"|^\s*subscribe\s+to\b.{0,160}$"
+    r"|^\s*(?:email|write\s+to|contact)\s+.{0,60}?\bat\s+\S+@\S+\.\w+.{0,160}$"
     r"|^\s*(?:dapatkan|klik|cek)\s+(?:update|berita|informasi|di\s*sini)\b.{0,160}$"
     # A prompt to follow the outlet there; a sentence that merely names Google News stays.
     r"|^.{0,80}\b(?:ikuti|follow|subscribe|gabung|berlangganan|pantau|dapatkan|baca)\b.{0,80}\bgoogle\s+news\b.{0,40}$"
