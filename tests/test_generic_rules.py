@@ -178,3 +178,10 @@ def test_sentences_that_start_like_a_prompt_stay_text(sentence: str) -> None:
 def test_share_and_follow_prompts_leave_the_text(prompt: str) -> None:
     item = _item(PARAGRAPHS + f"<p>{prompt}</p>", ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"})
     assert item.body.split("\n\n") == TEXT
+
+
+def test_print_only_and_screen_reader_text_is_not_text() -> None:
+    body = '<div class="print-header"><p>This copy is for your personal use only.</p></div>' + PARAGRAPHS
+    body += '<p><span class="sr-only">Close dialog</span></p>'
+    item = _item(body, ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"})
+    assert item.body.split("\n\n") == TEXT

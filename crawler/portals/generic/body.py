@@ -167,6 +167,8 @@ class BodyExtractor:
         self.result.footer_texts = [lines(node) for node in _footers(self.tree)]
         _join_split_bodies(self.tree)
         etree.strip_elements(self.tree, *CHROME, with_tail=False)
+        for node in _OFF_SCREEN(self.tree):
+            _drop(node)
         # trafilatura's own pass first; its fallback extractors (readability, jusText: slower, and
         # looser about what surrounds the text) only when that pass read the page's navigation.
         text = _trafilatura(self.tree, self.page_url, fast=True)
@@ -290,6 +292,14 @@ def _drop_standfirst(tree: etree._Element) -> None:
         for node in css(tree, STANDFIRST):
             if node.tag != "meta" and inline_text(node) in summaries:
                 _drop(node)
+
+
+_OFF_SCREEN = etree.XPath(
+    "//body//*[contains(@class, 'print-only') or contains(@class, 'print-header')"
+    " or contains(@class, 'sr-only') or contains(@class, 'visually-hidden') or contains(@class, 'screen-reader-text')]"
+)
+"""Elements never on a reader's screen: print-only headers and screen-reader labels. (Elements hidden by
+`display: none` or a `hidden` class stay: pages hide the rest of an article behind a "read more" button.)"""
 
 
 def _join_split_bodies(tree: etree._Element) -> None:
