@@ -49,6 +49,8 @@ STANDFIRST = "h2, h3, h4, h5, h6, [itemprop=description]"
 DESCRIPTION_META = ("description", "og:description", "twitter:description")
 CAPTION_TAGS = frozenset({"figure", "figcaption"})
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "article", "table", "h2", "h3", "h4", "blockquote"})
+_HAS_BLOCK_CHILD = etree.XPath("boolean(" + " | ".join(f"{tag}" for tag in sorted(_BLOCKS)) + ")")
+"""Whether an element has a block child (evaluated in C: no Python object per child)."""
 RELATED_PREFIX = re.compile(
     r"^\s*(?:baca|simak|lihat)\s+(?:juga|pula)\b|^\s*berita\s+terkait\b"
     # The same inserts on English-language pages, always with their colon (`Related to the case, ...` is text).
@@ -192,7 +194,7 @@ class BodyExtractor:
 
     def _take_out(self, element: etree._Element) -> bool:
         """Take out an insert, credit or boilerplate element; whether it was one."""
-        if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element):
+        if _HAS_BLOCK_CHILD(element):
             return False  # a box of several lines (byline box): its lines are looked at one by one
         # A cheap look first (text pieces joined, spaces collapsed): most elements are plain text.
         rough = " ".join(" ".join(element.itertext()).split())
