@@ -185,3 +185,14 @@ def test_print_only_and_screen_reader_text_is_not_text() -> None:
     body += '<p><span class="sr-only">Close dialog</span></p>'
     item = _item(body, ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"})
     assert item.body.split("\n\n") == TEXT
+
+
+def test_a_list_of_bare_links_in_the_text_is_not_text_but_a_list_of_sentences_is() -> None:
+    links = "".join(f'<li><a href="/berita/{i}">Berita terkait nomor {i} tentang bus kota</a></li>' for i in range(3))
+    sentences = "<ul><li>Jalur satu melayani <a href='/jalur/1'>Sungai Kunjang</a> sampai Lempake.</li>"
+    sentences += "<li>Jalur dua melayani Palaran sampai pusat kota setiap lima belas menit.</li></ul>"
+    item = _item(
+        PARAGRAPHS + f"<ul>{links}</ul>" + sentences, ld={**NEWS, "datePublished": "2024-03-05T10:00:00+08:00"}
+    )
+    assert "Berita terkait" not in item.body
+    assert "Sungai Kunjang sampai Lempake" in item.body and "setiap lima belas menit" in item.body

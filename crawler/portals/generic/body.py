@@ -171,6 +171,8 @@ class BodyExtractor:
         etree.strip_elements(self.tree, *CHROME, with_tail=False)
         for node in _OFF_SCREEN(self.tree):
             _drop(node)
+        for node in _link_lists(self.tree):
+            _drop(node)
         # trafilatura's own pass first; its fallback extractors (readability, jusText: slower, and
         # looser about what surrounds the text) only when that pass read the page's navigation.
         text = _trafilatura(self.tree, self.page_url, fast=True)
@@ -302,6 +304,24 @@ _OFF_SCREEN = etree.XPath(
 )
 """Elements never on a reader's screen: print-only headers and screen-reader labels. (Elements hidden by
 `display: none` or a `hidden` class stay: pages hide the rest of an article behind a "read more" button.)"""
+
+
+def _link_lists(tree: etree._Element) -> list[etree._Element]:
+    """Lists whose every item is one link and nothing else: related articles or tags set in the text, not text.
+
+    (trafilatura keeps a list inside the text container whatever its items are.) An item with
+    words around its link (`Get it at <a>Store</a> for $20`) makes the list text.
+    """
+    found = []
+    for listing in tree.iter("ul", "ol"):
+        items = [item for item in listing if item.tag == "li"]
+        if len(items) >= 2 and len(items) == len(listing) and all(_only_a_link(item) for item in items):
+            found.append(listing)
+    return found
+
+
+def _only_a_link(item: etree._Element) -> bool:
+    return len(item) == 1 and item[0].tag == "a" and not (item.text or "").strip() and not (item[0].tail or "").strip()
 
 
 def _join_split_bodies(tree: etree._Element) -> None:
