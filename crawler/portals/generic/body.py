@@ -1,11 +1,17 @@
-"""Main text of a generic article page: trafilatura on a page cleaned of Indonesian boilerplate.
+"""Main text of a generic article page: trafilatura on a copy of the page cleaned of boilerplate.
 
-Before trafilatura sees the page, the article area is scanned once: 'Baca juga' inserts
-are taken out (their links become `related`), credit and copyright lines are taken out
-(they become credits, never text), share widgets, ads and captions are dropped. The text
-trafilatura returns is then filtered line by line with the same rules, because inserts
-printed as plain text slip through any markup scan. Finally the dateline prefix and a
-trailing `(Name/Humas)` credit are split off, as on ANTARA pages.
+The page is parsed once (the page object's tree) and copied once. HTML comments, scripts and
+styles leave the copy first: client-side frameworks leave a comment inside every paragraph,
+which trafilatura would read as structure. Then the article area is scanned once: 'Baca juga'
+inserts are taken out (their links become `related`), credit lines and copyright notices are
+taken out (they become credits and the copyright, never text), share widgets, ads and captions
+are dropped. A standfirst repeating the page's description, print-only and screen-reader text
+and lists of bare links go; a text container cut apart by ad rows is joined; furniture
+trafilatura deletes anyway goes before it copies the tree. trafilatura's fast pass reads the
+text (tables kept); its fallback extractors run only when that pass returned mostly menu-like
+lines. The text is then filtered line by line with the same rules, because inserts printed as
+plain text slip through any markup scan. Finally the dateline prefix and a trailing
+`(Name/Humas)` credit are split off, as on ANTARA pages.
 """
 
 from __future__ import annotations
@@ -98,9 +104,9 @@ MAX_NOISE_CHARS = 300
 CHROME = ("head", "iframe", "svg", "button", "select", "textarea", "video", "audio", "menu", "nav", "aside", "footer")
 """Page furniture trafilatura deletes first thing, on each of its copies of the tree: gone before it copies."""
 SHORT_LINE_WORDS = 3
+"""A line this short is a menu entry or a label, unless the lines around it are long."""
 LONG_LINE_WORDS = 15
 """A line this long is read as a sentence, not a menu entry, even when it is a link title."""
-"""A line this short is a menu entry or a label, unless the lines around it are long."""
 NOT_TEXT = ("script", "style", "noscript", "template")
 """Elements whose content is never text: removed from the copy before anything reads it."""
 
