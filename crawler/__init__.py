@@ -1,6 +1,15 @@
-"""Regional news archiver: Scrapy project that archives Indonesian regional news portals."""
+"""Regional news archiver: Scrapy project that archives Indonesian regional news portals.
+
+The public API: `extract_article` (one page to one record) and `read_archive` (the exported
+records, typed and complete). The crawler itself is run
+through `scrapy` commands (docs/guide.md).
+"""
+
+from __future__ import annotations
 
 import os as _os
+from collections.abc import Iterator as _Iterator
+from typing import Any as _Any
 
 __version__ = "0.1.0"
 
@@ -9,4 +18,31 @@ __version__ = "0.1.0"
 # archive others can rewrite is no archive. Only the "others write" bit is added, never removed.
 _os.umask(_os.umask(0) | 0o002)
 
-from crawler.store.consume import read_archive as read_archive  # noqa: E402  (public API; after the umask)
+
+def extract_article(html: str | bytes, url: str, portal: str | None = None) -> dict[str, _Any]:
+    """The archive record of one article page, without crawling or writing anything.
+
+    `html` is the page as served (bytes, decoded by its declared charset, or text); `url` the
+    address it was served at, which names the article and, by its host, the portal. The page
+    object is the one a crawl would use: that of the portal named `portal` (a spider name such
+    as `antara_kaltim`), else of the registered portal serving the URL's host, else the generic
+    one. Returns the record as plain dicts and lists (the fields of an exported JSONL line), or
+    `{"not_an_article": "<reason>"}` for a page that holds none (a listing, a soft 404...).
+    Raises `ValueError` for a URL that is not absolute http(s) or an unknown `portal`.
+    """
+    # Imported on first use: `import crawler` (Scrapy loads it for every command) stays light.
+    from crawler.portals.page import extract_record
+
+    return extract_record(html, url, portal)
+
+
+def read_archive(path: str | _os.PathLike[str], *, revisions: bool = False) -> _Iterator[dict[str, _Any]]:
+    """Records of a portal directory (`exports/antara_kaltim`) or of every portal under an exports root.
+
+    Complete records only (each manifest's byte count), worker partitions merged, as written
+    (JSON types; times ISO 8601 with offset). `revisions=False` (default): each article's
+    latest revision; `revisions=True`: every revision. See docs/consuming.md.
+    """
+    from crawler.store.consume import read_archive as read
+
+    return read(path, revisions=revisions)

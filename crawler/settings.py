@@ -187,5 +187,10 @@ ARCHIVE_JSONL_COMMIT_MAX_RECORDS = 100  # a batch of written records is committe
 ARCHIVE_JSONL_COMMIT_MAX_SECONDS = 0.05  # ...or this long after its first record (each item waits for its batch)
 ARCHIVE_GC_FREEZE_ENABLED = True  # gc.freeze() once the engine starts: full collections skip the start-up heap
 
+# --- Parsing: caps on one page, so no page keeps the reactor (and SIGTERM) waiting (extract/limits.py) ---
+ARCHIVE_PARSE_MAX_BYTES = 5_000_000  # bytes of a page that are parsed; the rest is cut off (a `page:` warning); 0 = all
+ARCHIVE_PARSE_MAX_ELEMENTS = 30_000  # elements of a page kept, in document order; the tree is cut after them; 0 = all
+ARCHIVE_PARSE_MAX_LINKS = 3_000  # links of a page kept; later ones are removed with their text (link farms); 0 = all
+
 # --- Crawl order: listing pages ahead of queued articles while the queue is short (scheduling/listingfirst.py) ---
 ARCHIVE_LISTING_FIRST_ENABLED = True  # keep the listing walk a page or two ahead of the article downloads

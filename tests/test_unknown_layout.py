@@ -72,7 +72,7 @@ def _parse(strict: bool = True, html: str | None = None) -> Any:
     portal = REGISTRY["antara_kaltim"]
     body = PAGE.read_bytes() if html is None else html.encode()
     response = HtmlResponse(url=URL, body=body)
-    fetched = datetime.fromisoformat("2026-11-24T10:00:00+00:00")
+    fetched = datetime.fromisoformat("2027-03-05T10:00:00+00:00")  # the made-up page is from 2027
     return portal.article_page(response, portal, fetched_at=fetched, strict=strict).to_item()
 
 

@@ -23,7 +23,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import etree
 from w3lib.url import safe_url_string
 
-from crawler.extract.select import head_link, page_root
+from crawler.extract.limits import PageLimits, bounded_root
+from crawler.extract.select import head_link
 from crawler.extract.text import content_hash
 from crawler.items import ArticleItem, ListingEntry, parser_version
 
@@ -68,6 +69,7 @@ class ArticlePageFactory(Protocol):
         *,
         fetched_at: datetime | None = None,
         strict: bool = False,
+        limits: PageLimits | None = None,
     ) -> ArticlePage: ...
 
 
@@ -191,11 +193,14 @@ class ArticlePageBase:
         *,
         fetched_at: datetime | None = None,
         strict: bool = False,
+        limits: PageLimits | None = None,
     ) -> None:
         self.response = response
         self.portal = portal
         self.fetched_at = fetched_at or datetime.now(UTC)
         self.strict = strict
+        self.limits = limits or PageLimits()
+        """Caps on the page's size (`ARCHIVE_PARSE_MAX_*`): the tree is cut to them before any field is read."""
         self.warnings: list[str] = list(self.INITIAL_WARNINGS)
 
     def _field(self, name: str, read: Callable[[], T], default: T) -> T:
@@ -217,7 +222,9 @@ class ArticlePageBase:
 
     @cached_property
     def _page_root(self) -> etree._Element:
-        return page_root(self.response)
+        root, cuts = bounded_root(self.response, self.limits)
+        self.warnings += cuts
+        return root
 
     @cached_property
     def _canonical(self) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from scrapy.utils.sitemap import Sitemap
 from crawler.arguments import CrawlArguments
 from crawler.dedup.state import shared_state
 from crawler.extract.feeds import parse_feed
+from crawler.extract.limits import PageLimits
 from crawler.items import ArticleItem
 from crawler.portals.base import ListingEntry, NotAnArticle, PortalDefinition
 from crawler.portals.registry import load_registry
@@ -193,7 +195,10 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._count("archive/parse/not_an_article/not_text")
             return
-        result = self.real_portal.article_page(response, self.real_portal, fetched_at=_fetched_at(response)).to_item()
+        page = self.real_portal.article_page(
+            response, self.real_portal, fetched_at=_fetched_at(response), limits=self._page_limits
+        )
+        result = page.to_item()
         if isinstance(result, NotAnArticle):
             self.logger.info("not an article (%s): %s", result.reason, response.url)
             self._count(f"archive/parse/not_an_article/{result.reason}")
@@ -216,6 +221,10 @@ class PortalSpider(scrapy.Spider):
         yield result
 
     # --- helpers ---------------------------------------------------------------
+    @cached_property
+    def _page_limits(self) -> PageLimits:
+        return PageLimits.from_settings(self.settings)
+
     def _item_in_range(self, item: ArticleItem) -> bool:
         if (self.arguments.since is None and self.arguments.until is None) or not item.published_at:
             return True

@@ -22,7 +22,7 @@ from crawler.extract.select import css
 from crawler.extract.text import inline_text, normalise
 from crawler.items import ArticleItem, Image
 from crawler.portals.base import ArticlePageBase, NotAnArticle
-from crawler.portals.generic.body import BodyExtractor, GenericBody
+from crawler.portals.generic.body import NOTICE, BodyExtractor, GenericBody, as_credit_notice
 from crawler.portals.generic.metadata import PageMetadata
 
 if TYPE_CHECKING:
@@ -39,6 +39,25 @@ MIN_UNSTRUCTURED_WORDS = 12
 TITLE_SUFFIX = re.compile(r"^(?P<head>.+?)\s+[-|\u2013\u2014]\s+(?P<tail>[^-|\u2013\u2014]+?)\s*$")
 
 
+OTHER_ROLES = ("editors", "translators", "photographers")
+"""Printed roles that keep a person out of `reporters` even when structured data calls them the author."""
+
+
+def _set_notice(block: credit_lines.CreditBlock, line: str) -> None:
+    """A copyright notice as the copyright: the line verbatim; holder and year as the credit parser reads them."""
+    parsed = credit_lines.parse_credits([as_credit_notice(line.strip())])
+    if parsed.copyright is None:
+        return
+    block.copyright = parsed.copyright if parsed.copyright in line else " ".join(line.split())
+    block.copyright_holder = parsed.copyright_holder
+    block.copyright_year = parsed.copyright_year
+    block.problems += parsed.problems
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 class GenericArticlePage(ArticlePageBase):
     """One page of a generic portal; `to_item()` gives the record or the reason it is none."""
 
@@ -52,7 +71,7 @@ class GenericArticlePage(ArticlePageBase):
 
     @cached_property
     def data(self) -> PageMetadata:
-        return PageMetadata(self.root, page_url=self.response.url, zone=self.portal.timezone)
+        return PageMetadata(self.root, page_url=self.response.url, zone=self.portal.timezone, now=self.fetched_at)
 
     def to_item(self) -> ArticleItem | NotAnArticle:
         if self.portal.record_id(self.response.url) is None:
@@ -102,17 +121,21 @@ class GenericArticlePage(ArticlePageBase):
         block = credit_lines.parse_credits(parts.leading_credits)
         leading = list(block.lines)
         block = credit_lines.parse_credits(parts.credit_texts, block)
+        if block.copyright is None and parts.notices:
+            _set_notice(block, parts.notices[0])
         if block.copyright is None:
             self._footer_copyright(block, parts.footer_texts)
         published_raw = self._field("published_at_raw", self.published_raw, None)
         published_at = self._field("published_at", self.published_at, None)
-        if published_at is None:
+        updated_at = self._field("updated_at", self.data.updated_at, None)
+        self.warnings += self.data.problems  # dates refused as placeholders or as lying in the future
+        if published_at is None and not any(p.startswith("published_at:") for p in self.data.problems):
             self.warnings.append(f"published_at: cannot read {published_raw!r}")
         fields: dict[str, Any] = {
             "title": title,
             "published_at": published_at,
             "published_at_raw": published_raw,
-            "updated_at": self._field("updated_at", self.data.updated_at, None),
+            "updated_at": updated_at,
             "section": self._field("section", lambda: self.data.section(title), None),
             "tags": self._field("tags", self.data.tags, list[str]()),
             "dateline": parts.dateline,
@@ -130,8 +153,12 @@ class GenericArticlePage(ArticlePageBase):
     def _credits(self, parts: GenericBody, block: credit_lines.CreditBlock, leading: list[str]) -> dict[str, Any]:
         reporters = block.names("reporters")
         if not reporters:
+            # Printed credit labels are the authority for roles: a structured-data author whom the
+            # page credits as editor (translator, photographer) is not made a reporter.
+            printed = {_name_key(name) for role in OTHER_ROLES for name in block.names(role)}
             reporters = self._field("reporters", self.data.authors, [])
-            reporters = [name for name in reporters if name.lower() != self.portal.site_name.lower()]
+            skip = {_name_key(self.portal.site_name), *printed}
+            reporters = [name for name in reporters if _name_key(name) not in skip]
         if not block.lines:
             self.warnings.append("credits: no credit line found")
         trailing = [parts.trailing_credit] if parts.trailing_credit else []
@@ -149,12 +176,10 @@ class GenericArticlePage(ArticlePageBase):
         """The site footer's copyright line, when the article carries none of its own."""
         for text in footer_texts:
             for line in text.splitlines():
-                if credit_lines.looks_like_credit(line) and ("©" in line or "copyright" in line.lower()):
-                    footer = credit_lines.parse_credits([line])
-                    block.copyright = footer.copyright
-                    block.copyright_holder = footer.copyright_holder
-                    block.copyright_year = footer.copyright_year
-                    block.problems += footer.problems
+                if NOTICE.match(line) or (
+                    credit_lines.looks_like_credit(line) and ("©" in line or "copyright" in line.lower())
+                ):
+                    _set_notice(block, line)
                     return
 
     # --- helpers -----------------------------------------------------------------------------
@@ -163,11 +188,11 @@ class GenericArticlePage(ArticlePageBase):
         return bool(self.data.ld) or og_type == "article" or self.data.published_raw() is not None
 
     def _looks_like_a_list(self, paragraphs: list[str]) -> bool:
-        """Too little text, or text that is mostly link titles (a tag or section page)."""
+        """Too little text, or text whose words are mostly in link titles (a tag or section page)."""
         links = {normalise(inline_text(a)) for a in self.root.iter("a")}
-        linked = sum(paragraph in links for paragraph in paragraphs)
+        linked = sum(len(paragraph.split()) for paragraph in paragraphs if paragraph in links)
         words = sum(len(paragraph.split()) for paragraph in paragraphs)
-        return words < MIN_UNSTRUCTURED_WORDS or 2 * linked >= len(paragraphs)
+        return words < MIN_UNSTRUCTURED_WORDS or 2 * linked >= words
 
     def _first_h1(self) -> str | None:
         found = [inline_text(node) for node in css(self.root, "h1")]

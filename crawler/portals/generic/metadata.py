@@ -8,7 +8,7 @@ the normalised ones (`published_raw`).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
@@ -18,7 +18,7 @@ from lxml import etree
 
 from crawler.extract import jsonld
 from crawler.extract.dates import isoformat
-from crawler.extract.select import css, head_link
+from crawler.extract.select import css, css_first_all, head_link
 from crawler.extract.text import inline_text
 from crawler.items import Image
 
@@ -27,15 +27,23 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified")
 TAG_LINKS = ("a[rel~=tag]", ".tags a", ".tag a", ".post-tags a", ".td-tags a", ".tagcloud3 a", "ul.tag-list a")
 TIME_ELEMENT = "time[datetime]"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+EARLIEST_YEAR = 1990
+"""A date before this year is a placeholder (`0001-01-01` from a CMS default), not a news date."""
+FUTURE_SLACK = timedelta(days=1)
+"""How far after the fetch a stated date may lie (a wrong zone on the page) before it is taken for junk."""
 
 
 class PageMetadata:
     """What the page states about itself in machine-readable form."""
 
-    def __init__(self, root: etree._Element, *, page_url: str, zone: str) -> None:
+    def __init__(self, root: etree._Element, *, page_url: str, zone: str, now: datetime | None = None) -> None:
         self.root = root
         self.page_url = page_url
         self.zone = zone
+        self.now = now or datetime.now(UTC)
+        """When the page was fetched: a date after it (beyond `FUTURE_SLACK`) is refused."""
+        self.problems: list[str] = []
+        """Dates refused as implausible, as `<field>: ...` warnings (said once each)."""
 
     @cached_property
     def ld(self) -> dict[str, Any]:
@@ -60,17 +68,39 @@ class PageMetadata:
         return jsonld.text(self.ld.get("headline")) or self.meta("og:title", "twitter:title")
 
     def published_raw(self) -> str | None:
-        found = jsonld.text(self.ld.get("datePublished")) or self.meta(*PUBLISHED_META)
-        if found:
-            return found
-        times = css(self.root, TIME_ELEMENT)
-        return times[0].get("datetime", "").strip() or None if times else None
+        """The stated publication time: the first plausible one in order of trust, else the first one stated."""
+        found = self._published_candidates
+        return next((raw for raw in found if self._plausible(raw, "published_at")), found[0] if found else None)
 
     def published_at(self) -> str | None:
-        return self._timestamp(self.published_raw())
+        raw = self.published_raw()
+        return self._timestamp(raw) if raw is not None and self._plausible(raw, "published_at") else None
 
     def updated_at(self) -> str | None:
-        return self._timestamp(jsonld.text(self.ld.get("dateModified")) or self.meta(*MODIFIED_META))
+        raw = jsonld.text(self.ld.get("dateModified")) or self.meta(*MODIFIED_META)
+        return self._timestamp(raw) if raw is not None and self._plausible(raw, "updated_at") else None
+
+    @cached_property
+    def _published_candidates(self) -> list[str]:
+        found = [jsonld.text(self.ld.get("datePublished")), *(self.meta(key) for key in PUBLISHED_META)]
+        found += [node.get("datetime", "").strip() for node in css(self.root, TIME_ELEMENT)[:1]]
+        return list(dict.fromkeys(raw for raw in found if raw))
+
+    def _plausible(self, raw: str, field: str | None = None) -> bool:
+        """Whether a stated time lies between 1990 and the fetch; a refusal is said once as a `field` warning."""
+        moment = self._timestamp(raw)
+        if moment is None:
+            return True  # unreadable, not implausible: the caller says it cannot read it
+        when = datetime.fromisoformat(moment)
+        if when.year < EARLIEST_YEAR:
+            problem = f"{raw!r} is before {EARLIEST_YEAR} (a placeholder), refused"
+        elif when > self.now + FUTURE_SLACK:
+            problem = f"{raw!r} is after the fetch ({self.now.date().isoformat()}), refused"
+        else:
+            return True
+        if field is not None and f"{field}: {problem}" not in self.problems:
+            self.problems.append(f"{field}: {problem}")
+        return False
 
     def _timestamp(self, raw: str | None) -> str | None:
         """An ISO timestamp; one without an offset is wall time in the portal's zone."""
@@ -99,10 +129,7 @@ class PageMetadata:
             keywords = keywords.split(",")
         found = [text for k in keywords if (text := jsonld.text(k))] if isinstance(keywords, list) else []
         found = found or _all_meta(self.root, "article:tag")
-        for query in TAG_LINKS:
-            if found:
-                break
-            found = [inline_text(node) for node in css(self.root, query)]
+        found = found or [inline_text(node) for node in css_first_all(self.root, *TAG_LINKS)]
         return list(dict.fromkeys(tag.strip() for tag in found if tag and tag.strip()))
 
     def authors(self) -> list[str]:
