@@ -16,6 +16,10 @@ and is healthy. Each run's coverage is also compared with the portal's own histo
 
 An unhealthy run logs one ERROR line per problem naming portal, field and figure, says so
 in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY.
+
+The run is judged and its summary written on `spider_closed`; the HTML report (reading the
+whole archive and drawing with matplotlib, seconds of CPU) only on `engine_stopped`, once
+the crawl's work is done and Scrapy has counted its `elapsed_time_seconds`.
 """
 
 from __future__ import annotations
@@ -72,7 +76,8 @@ class Thresholds:
 
 
 class RunMonitor:
-    """Extension: counts coverage on `item_scraped`, judges and records the run on `spider_closed`.
+    """Extension: counts coverage on `item_scraped`, judges and records the run on `spider_closed`,
+    renders the report on `engine_stopped`.
 
     Settings: ARCHIVE_MONITOR_ENABLED, ARCHIVE_MONITOR_MIN_RECORDS, ARCHIVE_MONITOR_MIN_LINKS,
     ARCHIVE_MONITOR_MIN_<FIELD>_COVERAGE (TITLE, PUBLISHED_AT, BODY, REPORTERS, EDITORS, COPYRIGHT),
@@ -88,6 +93,7 @@ class RunMonitor:
         self.started_at = datetime.now(UTC)
         self._pooled_runs = 1
         self.drift: DriftWatch | None = None
+        self._report_due = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -105,6 +111,7 @@ class RunMonitor:
         monitor.drift = DriftWatch.from_settings(settings, monitor.exports_root)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(monitor.engine_stopped, signal=signals.engine_stopped)
         return monitor
 
     def item_scraped(self, item: Any) -> None:
@@ -198,16 +205,23 @@ class RunMonitor:
         try:
             path = history.record(self.exports_root, summary)
             history.prune(self.exports_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
-            if settings.getbool("ARCHIVE_REPORT_ENABLED"):
-                from crawler.monitoring.report.page import (
-                    write_report,  # matplotlib loads only when a report is written
-                )
-
-                write_report(self.exports_root)
         except OSError:
-            logger.exception("could not write the run summary or report under %s", self.exports_root)
+            logger.exception("could not write the run summary under %s", self.exports_root)
             return None
+        self._report_due = settings.getbool("ARCHIVE_REPORT_ENABLED")
         return path
+
+    def engine_stopped(self) -> None:
+        """Render the report once the crawl is over (not in `spider_closed`, on the crawl's close path)."""
+        if not self._report_due:
+            return
+        self._report_due = False
+        from crawler.monitoring.report.page import write_report  # matplotlib loads only when a report is drawn
+
+        try:
+            logger.info("report: %s", write_report(self.exports_root))
+        except OSError:
+            logger.exception("could not write the report under %s", self.exports_root)
 
 
 def _all_sources_unchanged(crawler: Crawler) -> bool:
