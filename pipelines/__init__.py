@@ -120,25 +120,42 @@ class Ledger:
         """Mark durably written records stored, in one state transaction. Call only after their lines are fsynced.
 
         Per record, False: another writer (distributed mode) committed this version first; take the line back.
+        The three steps may be taken apart (`pipelines.groupcommit` runs `store` in a worker thread).
         """
-        stored = [_stored(record, self._settle(record)) for record in records]
-        if isinstance(self.state, ClaimingState):
-            kept = [status != CLAIM_LOST for status in self.state.claim(stored)]
-        else:
-            self.state.commit(stored)
-            kept = [True] * len(stored)
-        self.written.update(record["id"] for record, ok in zip(records, kept, strict=True) if ok)
+        stored = self.prepare(records)
+        kept = self.store(stored)
+        self.settle(records, kept)
         return kept
 
-    def _settle(self, record: Mapping[str, Any]) -> bytes | None:
-        """End the record's claim (unless a later revision of the same id holds it now); its signature."""
+    def prepare(self, records: Sequence[Mapping[str, Any]]) -> list[StoredRecord]:
+        """What `store` writes for `records`; their claims stay until `settle`, so dedup still sees them in flight."""
+        return [_stored(record, self._signature_of(record)) for record in records]
+
+    def store(self, stored: Sequence[StoredRecord]) -> list[bool]:
+        """The state transaction of `commit_batch`; in any thread when the state's `commit_in_thread` says so."""
+        if isinstance(self.state, ClaimingState):
+            return [status != CLAIM_LOST for status in self.state.claim(stored)]
+        self.state.commit(stored)
+        return [True] * len(stored)
+
+    def settle(self, records: Sequence[Mapping[str, Any]], kept: Sequence[bool]) -> None:
+        """End the claims of stored records (unless a later revision of the same id holds it now)."""
+        for record, ok in zip(records, kept, strict=True):
+            if self._holds_claim(record):
+                del self.claims[record["id"]]
+            if ok:
+                self.written.add(record["id"])
+
+    def _holds_claim(self, record: Mapping[str, Any]) -> bool:
         claim = self.claims.get(record["id"])
-        if claim is not None and (claim.revision, claim.content_hash) == (
+        return claim is not None and (claim.revision, claim.content_hash) == (
             record.get("revision"),
             record["content_hash"],
-        ):
-            del self.claims[record["id"]]
-            return claim.signature
+        )
+
+    def _signature_of(self, record: Mapping[str, Any]) -> bytes | None:
+        if self._holds_claim(record):
+            return self.claims[record["id"]].signature
         return self.signature(record.get("body") or "")
 
     def replay(self, records: list[dict[str, Any]]) -> Replayed:
