@@ -33,6 +33,7 @@ Neither pipeline knows a portal: the record's `portal` field only names its dire
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -172,12 +173,40 @@ class Ledger:
 def as_record(item: Any) -> dict[str, Any]:
     """`ItemAdapter(item).asdict()`: the item as plain dicts and lists, as it is validated and written.
 
-    For dataclass items (`ArticleItem`) through `dataclasses.asdict`, which gives the same
-    dict ~2.5x faster (0.05 vs 0.12 ms per article; it runs twice per item).
+    For dataclass items (`ArticleItem`) the same dict as `dataclasses.asdict`, built without
+    its deep copy of every string and number (immutable, so shared safely): 0.04 instead of
+    0.09 ms per article, and it runs twice per item (validation, then the JSONL line).
     """
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return dataclasses.asdict(item)
+        return _plain_dataclass(item)
     return ItemAdapter(item).asdict()
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    if type(value) in _ATOMS:
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain_dataclass(value)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return type(value)(_plain(v) for v in value)
+    return copy.deepcopy(value)  # anything else (a namedtuple, a set...) exactly as dataclasses.asdict would
+
+
+def _plain_dataclass(value: Any) -> dict[str, Any]:
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(field.name for field in dataclasses.fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _stored(record: Mapping[str, Any], signature: bytes | None) -> StoredRecord:

@@ -152,3 +152,18 @@ def test_feeds_is_not_the_store_of_record(tmp_path: Path) -> None:
 def test_can_be_switched_off(tmp_path: Path) -> None:
     with pytest.raises(NotConfigured):
         JsonLinesPipeline.from_crawler(make_crawler(tmp_path, ARCHIVE_JSONL_ENABLED=False))
+
+
+def test_as_record_is_dataclasses_asdict() -> None:
+    """The fast conversion gives exactly `dataclasses.asdict`, nested dataclasses and lists included."""
+    from crawler.items import Image, Related, RevisionDiff
+    from pipelines import as_record
+
+    item = article(7, body="kata " * 50)
+    item.images = [Image(url="https://x.test/a.jpg", caption="Foto")]
+    item.related = [Related(title="Baca juga", url="https://x.test/b")]
+    item.revision_diff = RevisionDiff(title_changed=True, paragraphs_added=1, paragraphs_removed=0, paragraphs_changed=2)
+    record = as_record(item)
+    assert record == dataclasses.asdict(item) and list(record) == [f.name for f in dataclasses.fields(item)]
+    record["images"][0]["caption"] = "changed"
+    assert item.images[0].caption == "Foto"

@@ -116,7 +116,8 @@ class RunMonitor:
 
     def item_scraped(self, item: Any) -> None:
         # item_scraped fires only for items every pipeline kept, i.e. records written by this run.
-        record = ItemAdapter(item).asdict()
+        # Fields are only read here, through the adapter: no copy of the record (asdict) per item.
+        record = ItemAdapter(item)
         self.coverage.add(record)
         if self.drift is not None:
             self.drift.add(record)
