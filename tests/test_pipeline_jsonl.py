@@ -167,3 +167,22 @@ def test_as_record_is_dataclasses_asdict() -> None:
     assert record == dataclasses.asdict(item) and list(record) == [f.name for f in dataclasses.fields(item)]
     record["images"][0]["caption"] = "changed"
     assert item.images[0].caption == "Foto"
+
+
+def test_a_new_partition_file_is_made_durable_with_its_group(tmp_path: Path) -> None:
+    """Creating a partition fsyncs no directory on the spot: the next cut carries the directories to fsync."""
+    from crawler.store.writer import PortalWriter, sync
+
+    writer = PortalWriter(tmp_path, PORTAL, tmp_path / ".state", "state")
+    try:
+        writer.write("2024/2024-01.jsonl", b"{}\n")
+        cut = writer.cut()
+        kinds = sorted("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file" for fd in cut.fds)
+        sync(cut.fds)
+        writer.write("2024/2024-01.jsonl", b"{}\n")
+        later = writer.cut()
+        sync(later.fds)
+    finally:
+        writer.close()
+    assert kinds == ["dir", "dir", "file"]  # the year directory and the portal directory
+    assert len(later.fds) == 1
