@@ -14,7 +14,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
-from crawler.store.layout import Manifest
+from crawler.store.layout import MANIFEST_FORMAT, Manifest, PartitionEntry
 from crawler.store.verify import verify
 from pipelines.jsonl import JsonLinesPipeline
 from tests.storage_support import PORTAL, Chain, article, make_crawler, read_records
@@ -186,3 +186,17 @@ def test_a_new_partition_file_is_made_durable_with_its_group(tmp_path: Path) -> 
         writer.close()
     assert kinds == ["dir", "dir", "file"]  # the year directory and the portal directory
     assert len(later.fds) == 1
+
+
+@pytest.mark.parametrize("worker", [None, "w1"])
+def test_manifest_text_is_the_indented_json_dump(worker: str | None) -> None:
+    """Rendering partition by partition (cached) writes exactly `json.dumps(doc, indent=1)`, after every change."""
+    manifest = Manifest(PORTAL, "state", worker=worker)
+    for n in range(30):
+        manifest.partitions[f"{2020 + n % 4}/{2020 + n % 4}-{n % 12 + 1:02d}.jsonl"] = PartitionEntry(
+            n, 100 * n, "ab" * 32, f"2026-12-03T08:{n:02d}:00Z"
+        )
+        doc = {"format": MANIFEST_FORMAT, "portal": PORTAL, "state_id": "state",
+               **({"worker": worker} if worker else {}),
+               "partitions": {k: dataclasses.asdict(v) for k, v in sorted(manifest.partitions.items())}}  # fmt: skip
+        assert manifest.render() == (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
