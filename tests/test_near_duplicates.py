@@ -176,3 +176,10 @@ def test_signatures_do_not_import_datasketch() -> None:
         f"Fingerprinter(NearDupParams()).signature({BPJS!r}); sys.exit('datasketch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
+
+
+def test_known_bands_rows_are_the_computed_ones() -> None:
+    from crawler.dedup.neardup import KNOWN_BANDS_ROWS
+
+    for (threshold, num_perm), known in KNOWN_BANDS_ROWS.items():
+        assert optimal_bands_rows(threshold, num_perm) == known

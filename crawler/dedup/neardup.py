@@ -34,6 +34,10 @@ _SCHEME = "affine32"
 """MinHash seed and permutation scheme: part of the stored format (changing either makes stored signatures useless)."""
 
 
+KNOWN_BANDS_ROWS = {(0.7, 128): (14, 9)}
+"""`optimal_bands_rows` of the default settings (a test recomputes it): the search costs 0.3 s of CPU per process."""
+
+
 @dataclass(frozen=True)
 class NearDupParams:
     """How signatures are made and compared; stored with the state so that they never silently change."""
@@ -45,7 +49,8 @@ class NearDupParams:
     @cached_property
     def bands_rows(self) -> tuple[int, int]:
         """(bands, rows per band) minimising weighted false positives and negatives at `threshold`."""
-        return optimal_bands_rows(self.threshold, self.num_perm)
+        known = KNOWN_BANDS_ROWS.get((self.threshold, self.num_perm))
+        return known if known is not None else optimal_bands_rows(self.threshold, self.num_perm)
 
 
 @dataclass
