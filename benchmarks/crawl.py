@@ -4,16 +4,28 @@ The replica serves 2,000 synthetic articles (`python -m tests.replica.synth --co
 --seed 1`). Three ways, each `--rounds` times on a fresh export root:
 
 1. `bare`: a Scrapy spider (this file, run with `scrapy runspider`) fetching exactly the
-   pages the full crawl fetched, doing nothing with them (no pipelines, no extensions);
+   pages the full crawl fetched, doing nothing with them (no pipelines, extensions or
+   middlewares of ours; the project's Scrapy settings, e.g. CONCURRENT_ITEMS, apply to both);
 2. `full, WARC off`: `scrapy crawl antara_kaltim` with ARCHIVE_WARC_ENABLED=False;
 3. `full, WARC on`: the same with the archive on.
 
 Then a second WARC-on crawl with `-a refresh=1` into the same root measures what revisit
-records save. Prints pages/s (Scrapy's response count over its elapsed_time_seconds, so
-process start-up is not counted), the ratios, archive bytes per article and the revisit
-saving. Targets (issue 4): full >= 90% of bare; WARC costs < 10%. The machine is shared and
-noisy, so each way runs `--rounds` times, interleaved, and the median run counts (every
-round's rate is printed too).
+records save. Prints pages/s (Scrapy's response count over its elapsed_time_seconds:
+from the spider's opening to Scrapy's own `spider_closed` handler, so process start-up,
+the other close handlers and the report drawn after the crawl are not counted), the
+ratios, archive bytes per article and the revisit saving. Targets (issue 4): full >= 90%
+of bare; WARC costs < 10%. The machine is shared and noisy, so each way runs `--rounds`
+times, interleaved, and the median run counts (every round's rate is printed too).
+
+A rate ratio only means something on a machine with a core to spare: the replica (another
+Python process) serves every page, so a bare spider is bound by the replica and the
+loopback round trips, and a full crawl, which spends several times the CPU per page, by
+its own CPU as soon as that core is shared. So each run also prints its CPU time per page
+(user + system of the crawl process over its whole life, start-up and close included: a
+figure that other load disturbs far less than pages/s) and the load average, and the
+header names the machine, its load and the versions. docs/internals.md ("Benchmarks and
+their figures") has the measured figures and why the first ones (101% of bare) do not
+reproduce.
 
     python benchmarks/crawl.py [--count 2000] [--rounds 3]
 """
@@ -21,12 +33,17 @@ round's rate is printed too).
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +78,17 @@ class Run:
     warc_bytes: int = 0
     articles: int = 0
     revisits: int = 0
+    cpu_seconds: float = 0.0
+    load: float = 0.0
+    """One-minute load average when the run ended."""
 
     @property
     def rate(self) -> float:
         return self.pages / self.seconds
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
 
 
 def _stat(stderr: str, key: str) -> float:
@@ -72,17 +96,21 @@ def _stat(stderr: str, key: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def _scrapy(args: list[str], settings: dict[str, str]) -> str:
+def _scrapy(args: list[str], settings: dict[str, str]) -> tuple[str, float]:
+    """The crawl's log and the CPU seconds (user + system) its process used."""
     command = [sys.executable, "-m", "scrapy", *args]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stderr
+    return done.stderr, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def _measure(label: str, stderr: str, exports: Path | None = None) -> Run:
+def _measure(label: str, crawl: tuple[str, float], exports: Path | None = None) -> Run:
+    stderr, cpu = crawl
     warc = sum(p.stat().st_size for p in (exports / "warc").glob("*.warc.gz")) if exports else 0
     return Run(
         label,
@@ -91,6 +119,23 @@ def _measure(label: str, stderr: str, exports: Path | None = None) -> Run:
         warc_bytes=warc,
         articles=int(_stat(stderr, "archive/jsonl/written")),
         revisits=int(_stat(stderr, "archive/warc/revisits")),
+        cpu_seconds=cpu,
+        load=os.getloadavg()[0],
+    )
+
+
+def environment() -> str:
+    """The machine, its load and the versions, printed with the figures."""
+    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    packages = ", ".join(f"{name} {version(name)}" for name in ("Scrapy", "Twisted", "lxml", "warcio", "numpy"))
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit.stdout.strip() or '?'}\n"
+        f"CPU: {model.group(1) if model else platform.processor() or '?'}, {os.cpu_count()} cores; "
+        f"load average {load} (1/5/15 min)\n"
+        f"Python {platform.python_version()}, {packages}"
     )
 
 
@@ -102,6 +147,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
+    print(environment())
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     data = work / "data.json"
     synth = [sys.executable, "-m", "tests.replica.synth", "--count", str(options.count), "--seed", "1"]
@@ -121,8 +167,9 @@ def main() -> None:
                 runs.setdefault(label, []).append(_measure(label, _scrapy(crawl, settings), exports))
                 fetched = [r["target"] for r in replica.requests(mark) if r["path"] != "/robots.txt"]
                 urls.write_text("\n".join(replica.base_url + t for t in fetched), encoding="utf-8")
+            # Scrapy's own components and settings only: none of ours (our spider middlewares included).
             bare = {**base, "ITEM_PIPELINES": "{}", "EXTENSIONS": "{}", "DOWNLOADER_MIDDLEWARES": "{}",
-                    "ARCHIVE_WARC_ENABLED": "False"}  # fmt: skip
+                    "SPIDER_MIDDLEWARES": "{}", "ARCHIVE_WARC_ENABLED": "False"}  # fmt: skip
             stderr = _scrapy(["runspider", str(Path(__file__).resolve()), "-a", f"urls={urls}"], bare)
             runs.setdefault("bare", []).append(_measure("bare", stderr))
         first = work / f"exports-True-{options.rounds - 1}"
@@ -132,7 +179,12 @@ def main() -> None:
     finally:
         replica.stop()
     for label, found in runs.items():
-        print(f"{label:18} rounds: " + ", ".join(f"{r.rate:.1f}" for r in found) + " pages/s")
+        print(f"{label:18} rounds: " + ", ".join(f"{r.rate:.1f}" for r in found) + " pages/s; CPU "
+              + ", ".join(f"{r.cpu_ms_per_page:.2f}" for r in found) + " ms/page; load "
+              + ", ".join(f"{r.load:.1f}" for r in found))  # fmt: skip
+    cpu = {label: sorted(r.cpu_ms_per_page for r in found)[(len(found) - 1) // 2] for label, found in runs.items()}
+    print("CPU per page, medians: " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in cpu.items())
+          + f"; bare / full (WARC on): {cpu['bare'] / cpu['full, WARC on']:.1%}")  # fmt: skip
     _report({label: _median(found) for label, found in runs.items()}, second, before)
     print(f"(work files in {work})")
 
@@ -150,6 +202,7 @@ def _report(best: dict[str, Run], second: Run, first_warc_bytes: int) -> None:
     print(f"full (WARC on) / bare:   {on.rate / bare.rate:6.1%}   (target >= 90%)")
     print(f"full (WARC off) / bare:  {off.rate / bare.rate:6.1%}")
     print(f"WARC cost:               {1 - on.rate / off.rate:6.1%}   (target < 10%)")
+    print(f"load average now: {', '.join(f'{value:.2f}' for value in os.getloadavg())}")
     per_article = on.warc_bytes / on.articles if on.articles else 0
     print(f"archive: {on.warc_bytes:,} bytes of WARC for {on.articles} articles = {per_article:,.0f} bytes/article")
     print(f"         ({on.warc_bytes / on.pages:,.0f} bytes per fetched page, request and warcinfo records included)")

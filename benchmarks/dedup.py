@@ -26,7 +26,7 @@ from crawler.dedup.neardup import Fingerprinter, NearDupParams  # noqa: E402
 from crawler.dedup.sqlite import SqliteDedupState  # noqa: E402
 from crawler.dedup.state import StoredRecord  # noqa: E402
 
-# Scrapy, numpy and datasketch (which pulls in scipy) are resident before the state holds anything.
+# Scrapy and numpy are resident before the state holds anything (datasketch is no longer imported).
 BASELINE_RSS_MB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 BATCH = 10_000

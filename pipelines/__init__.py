@@ -33,6 +33,7 @@ Neither pipeline knows a portal: the record's `portal` field only names its dire
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -120,25 +121,42 @@ class Ledger:
         """Mark durably written records stored, in one state transaction. Call only after their lines are fsynced.
 
         Per record, False: another writer (distributed mode) committed this version first; take the line back.
+        The three steps may be taken apart (`pipelines.groupcommit` runs `store` in a worker thread).
         """
-        stored = [_stored(record, self._settle(record)) for record in records]
-        if isinstance(self.state, ClaimingState):
-            kept = [status != CLAIM_LOST for status in self.state.claim(stored)]
-        else:
-            self.state.commit(stored)
-            kept = [True] * len(stored)
-        self.written.update(record["id"] for record, ok in zip(records, kept, strict=True) if ok)
+        stored = self.prepare(records)
+        kept = self.store(stored)
+        self.settle(records, kept)
         return kept
 
-    def _settle(self, record: Mapping[str, Any]) -> bytes | None:
-        """End the record's claim (unless a later revision of the same id holds it now); its signature."""
+    def prepare(self, records: Sequence[Mapping[str, Any]]) -> list[StoredRecord]:
+        """What `store` writes for `records`; their claims stay until `settle`, so dedup still sees them in flight."""
+        return [_stored(record, self._signature_of(record)) for record in records]
+
+    def store(self, stored: Sequence[StoredRecord]) -> list[bool]:
+        """The state transaction of `commit_batch`; in any thread when the state's `commit_in_thread` says so."""
+        if isinstance(self.state, ClaimingState):
+            return [status != CLAIM_LOST for status in self.state.claim(stored)]
+        self.state.commit(stored)
+        return [True] * len(stored)
+
+    def settle(self, records: Sequence[Mapping[str, Any]], kept: Sequence[bool]) -> None:
+        """End the claims of stored records (unless a later revision of the same id holds it now)."""
+        for record, ok in zip(records, kept, strict=True):
+            if self._holds_claim(record):
+                del self.claims[record["id"]]
+            if ok:
+                self.written.add(record["id"])
+
+    def _holds_claim(self, record: Mapping[str, Any]) -> bool:
         claim = self.claims.get(record["id"])
-        if claim is not None and (claim.revision, claim.content_hash) == (
+        return claim is not None and (claim.revision, claim.content_hash) == (
             record.get("revision"),
             record["content_hash"],
-        ):
-            del self.claims[record["id"]]
-            return claim.signature
+        )
+
+    def _signature_of(self, record: Mapping[str, Any]) -> bytes | None:
+        if self._holds_claim(record):
+            return self.claims[record["id"]].signature
         return self.signature(record.get("body") or "")
 
     def replay(self, records: list[dict[str, Any]]) -> Replayed:
@@ -155,12 +173,40 @@ class Ledger:
 def as_record(item: Any) -> dict[str, Any]:
     """`ItemAdapter(item).asdict()`: the item as plain dicts and lists, as it is validated and written.
 
-    For dataclass items (`ArticleItem`) through `dataclasses.asdict`, which gives the same
-    dict ~2.5x faster (0.05 vs 0.12 ms per article; it runs twice per item).
+    For dataclass items (`ArticleItem`) the same dict as `dataclasses.asdict`, built without
+    its deep copy of every string and number (immutable, so shared safely): 0.04 instead of
+    0.09 ms per article, and it runs twice per item (validation, then the JSONL line).
     """
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return dataclasses.asdict(item)
+        return _plain_dataclass(item)
     return ItemAdapter(item).asdict()
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    if type(value) in _ATOMS:
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain_dataclass(value)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return type(value)(_plain(v) for v in value)
+    return copy.deepcopy(value)  # anything else (a namedtuple, a set...) exactly as dataclasses.asdict would
+
+
+def _plain_dataclass(value: Any) -> dict[str, Any]:
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(field.name for field in dataclasses.fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _stored(record: Mapping[str, Any], signature: bytes | None) -> StoredRecord:

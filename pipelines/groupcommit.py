@@ -11,7 +11,8 @@ at a time: records arriving meanwhile form the next batch). Then, in this order:
 1. every partition file written to is fsynced, in a worker thread (the reactor keeps going);
 2. `Ledger.commit_batch` marks the batch stored: one transaction (one Lua script in
    distributed mode, where records whose claim another worker won are cut out of the file
-   again, `PortalWriter.drop`);
+   again, `PortalWriter.drop`), in a worker thread too for the SQLite state (its claims end
+   only once the transaction is committed, so dedup sees the batch in flight until then);
 3. the manifest is replaced (rendered here, written and fsynced in a worker thread);
 4. the batch's items leave the pipeline (`item_scraped`, stats).
 
@@ -123,7 +124,7 @@ class GroupCommit:
         try:
             await loop.run_in_executor(None, sync, [fd for cut in cuts.values() for fd in cut.fds])
             self.stats.inc_value("archive/jsonl/fsyncs", sum(len(cut.fds) for cut in cuts.values()))
-            kept = self.ledger.commit_batch([p.record for p in batch])
+            kept = await self._commit_state([p.record for p in batch])
             self._drop_lost([p for p, ok in zip(batch, kept, strict=True) if not ok], cuts)
             for writer, cut in cuts.items():
                 await loop.run_in_executor(None, replace_manifest, writer.directory, writer.worker, writer.stage(cut))
@@ -134,6 +135,15 @@ class GroupCommit:
         for pending, ok in zip(batch, kept, strict=True):
             if not pending.done.done():
                 pending.done.set_result(ok)
+
+    async def _commit_state(self, records: list[dict[str, Any]]) -> list[bool]:
+        """`Ledger.commit_batch`, its transaction (and the fsync in it) in a worker thread when the state allows."""
+        if not getattr(self.ledger.state, "commit_in_thread", False):
+            return self.ledger.commit_batch(records)
+        stored = self.ledger.prepare(records)
+        kept = await asyncio.get_running_loop().run_in_executor(None, self.ledger.store, stored)
+        self.ledger.settle(records, kept)
+        return kept
 
     def _drop_lost(self, lost: list[_Pending], cuts: dict[PortalWriter, Cut]) -> None:
         by_file: dict[tuple[PortalWriter, str], set[int]] = defaultdict(set)

@@ -8,13 +8,14 @@ names and phrases but stay below 0.2.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from crawler.dedup.neardup import Fingerprinter, NearDupParams, optimal_bands_rows
+from crawler.dedup.neardup import SHINGLE_WORDS, Fingerprinter, NearDupParams, optimal_bands_rows
 from tests.storage_support import Chain, article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,3 +155,33 @@ def test_bands_rows_agree_with_datasketch(threshold: float, num_perm: int) -> No
 def test_the_state_does_not_import_datasketch() -> None:
     code = "import sys, crawler.dedup.state, pipelines.dedup; sys.exit('datasketch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize("num_perm", [128, 64, 100])
+@pytest.mark.parametrize("body", [BPJS, FLOOD, BPJS_OTHER, "Đà Nẵng ß é " * 30], ids=["bpjs", "flood", "other", "unicode"])
+def test_signatures_are_datasketchs_affine32_minhash(body: str, num_perm: int) -> None:
+    """The numpy MinHash gives datasketch's signature bit for bit: stored signatures stay comparable."""
+    from datasketch import MinHash  # the oracle: the format the state was built with
+
+    words = re.findall(r"\w+", body.lower())
+    shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
+    expected = MinHash(num_perm=num_perm, seed=1, scheme="affine32")
+    expected.update_batch(list(shingles))
+    ours = Fingerprinter(NearDupParams(num_perm=num_perm, min_words=1)).signature(body)
+    assert ours == expected.hashvalues.astype("<u4").tobytes()
+
+
+@pytest.mark.e2e  # a fresh interpreter
+def test_signatures_do_not_import_datasketch() -> None:
+    code = (
+        "import sys; from crawler.dedup.neardup import Fingerprinter, NearDupParams;"
+        f"Fingerprinter(NearDupParams()).signature({BPJS!r}); sys.exit('datasketch' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
+
+
+def test_known_bands_rows_are_the_computed_ones() -> None:
+    from crawler.dedup.neardup import KNOWN_BANDS_ROWS
+
+    for (threshold, num_perm), known in KNOWN_BANDS_ROWS.items():
+        assert optimal_bands_rows(threshold, num_perm) == known

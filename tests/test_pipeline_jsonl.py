@@ -15,7 +15,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
 from crawler.paths import state_beside
-from crawler.store.layout import Manifest
+from crawler.store.layout import MANIFEST_FORMAT, Manifest, PartitionEntry
 from crawler.store.verify import verify
 from pipelines.jsonl import JsonLinesPipeline
 from tests.storage_support import PORTAL, Chain, article, make_crawler, read_records
@@ -153,3 +153,51 @@ def test_feeds_is_not_the_store_of_record(tmp_path: Path) -> None:
 def test_can_be_switched_off(tmp_path: Path) -> None:
     with pytest.raises(NotConfigured):
         JsonLinesPipeline.from_crawler(make_crawler(tmp_path, ARCHIVE_JSONL_ENABLED=False))
+
+
+def test_as_record_is_dataclasses_asdict() -> None:
+    """The fast conversion gives exactly `dataclasses.asdict`, nested dataclasses and lists included."""
+    from crawler.items import Image, Related, RevisionDiff
+    from pipelines import as_record
+
+    item = article(7, body="kata " * 50)
+    item.images = [Image(url="https://x.test/a.jpg", caption="Foto")]
+    item.related = [Related(title="Baca juga", url="https://x.test/b")]
+    item.revision_diff = RevisionDiff(title_changed=True, paragraphs_added=1, paragraphs_removed=0, paragraphs_changed=2)
+    record = as_record(item)
+    assert record == dataclasses.asdict(item) and list(record) == [f.name for f in dataclasses.fields(item)]
+    record["images"][0]["caption"] = "changed"
+    assert item.images[0].caption == "Foto"
+
+
+def test_a_new_partition_file_is_made_durable_with_its_group(tmp_path: Path) -> None:
+    """Creating a partition fsyncs no directory on the spot: the next cut carries the directories to fsync."""
+    from crawler.store.writer import PortalWriter, sync
+
+    writer = PortalWriter(tmp_path, PORTAL, tmp_path / ".state", "state")
+    try:
+        writer.write("2024/2024-01.jsonl", b"{}\n")
+        cut = writer.cut()
+        kinds = sorted("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file" for fd in cut.fds)
+        sync(cut.fds)
+        writer.write("2024/2024-01.jsonl", b"{}\n")
+        later = writer.cut()
+        sync(later.fds)
+    finally:
+        writer.close()
+    assert kinds == ["dir", "dir", "file"]  # the year directory and the portal directory
+    assert len(later.fds) == 1
+
+
+@pytest.mark.parametrize("worker", [None, "w1"])
+def test_manifest_text_is_the_indented_json_dump(worker: str | None) -> None:
+    """Rendering partition by partition (cached) writes exactly `json.dumps(doc, indent=1)`, after every change."""
+    manifest = Manifest(PORTAL, "state", worker=worker)
+    for n in range(30):
+        manifest.partitions[f"{2020 + n % 4}/{2020 + n % 4}-{n % 12 + 1:02d}.jsonl"] = PartitionEntry(
+            n, 100 * n, "ab" * 32, f"2026-12-03T08:{n:02d}:00Z"
+        )
+        doc = {"format": MANIFEST_FORMAT, "portal": PORTAL, "state_id": "state",
+               **({"worker": worker} if worker else {}),
+               "partitions": {k: dataclasses.asdict(v) for k, v in sorted(manifest.partitions.items())}}  # fmt: skip
+        assert manifest.render() == (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()

@@ -59,6 +59,13 @@ def test_run_summary_json(crawled: tuple[CrawlResult, Path]) -> None:
     assert [s["run_id"] for s in summaries(state_beside(crawled[1]))] == [summary["run_id"]]
 
 
+def test_report_is_drawn_after_the_crawl(crawled: tuple[CrawlResult, Path]) -> None:
+    """Not on the crawl's close path: after Scrapy counted elapsed_time_seconds and closed the spider."""
+    log = crawled[0].process.stderr
+    assert "'elapsed_time_seconds'" in log and "report: " in log
+    assert log.index("Spider closed (") < log.index("report: ")
+
+
 def test_two_charts_with_drawn_lines(page: Any) -> None:
     figures = page.xpath('//figure[@class="chart"]')
     assert [f.get("data-chart") for f in figures] == ["articles-per-day", "field-coverage"]

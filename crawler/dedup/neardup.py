@@ -2,7 +2,10 @@
 
 A syndicated story keeps its text but gains or loses a dateline, a credit line or an
 editor's sentence, so bodies are compared as sets of word 3-grams (shingles) and their
-Jaccard similarity is estimated with datasketch's `MinHash`. To find candidates without
+Jaccard similarity is estimated with a MinHash signature, bit for bit the one of
+datasketch's `MinHash(seed=1, scheme="affine32")` (a test holds the two together), computed
+here with numpy alone: datasketch's package import pulls in scipy (about 1.5 s of CPU and
+80 MB), and its per-object set-up cost as much as the hashing. To find candidates without
 comparing against every stored article, each signature is cut into `bands` bands of
 `rows` values (datasketch's own false-positive/false-negative optimisation picks them for
 the threshold) and every band is reduced to one 64-bit key: two articles whose signatures
@@ -20,12 +23,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 _WORD = re.compile(r"\w+")
 SHINGLE_WORDS = 3
@@ -33,6 +32,10 @@ SHINGLE_WORDS = 3
 _SEED = 1
 _SCHEME = "affine32"
 """MinHash seed and permutation scheme: part of the stored format (changing either makes stored signatures useless)."""
+
+
+KNOWN_BANDS_ROWS = {(0.7, 128): (14, 9)}
+"""`optimal_bands_rows` of the default settings (a test recomputes it): the search costs 0.3 s of CPU per process."""
 
 
 @dataclass(frozen=True)
@@ -46,36 +49,27 @@ class NearDupParams:
     @cached_property
     def bands_rows(self) -> tuple[int, int]:
         """(bands, rows per band) minimising weighted false positives and negatives at `threshold`."""
-        return optimal_bands_rows(self.threshold, self.num_perm)
+        known = KNOWN_BANDS_ROWS.get((self.threshold, self.num_perm))
+        return known if known is not None else optimal_bands_rows(self.threshold, self.num_perm)
 
 
 @dataclass
 class Fingerprinter:
-    """Signatures and band keys under one `NearDupParams` (permutations are built once, they are costly)."""
+    """Signatures and band keys under one `NearDupParams` (permutations are built once)."""
 
     params: NearDupParams
 
     @cached_property
-    def _template(self) -> MinHash:
-        # Imported on first use: datasketch's package import pulls in scipy (about 80 MB
-        # resident), which a process that only checks ids and hashes never needs.
-        from datasketch import MinHash
-
-        return MinHash(num_perm=self.params.num_perm, seed=_SEED, scheme=_SCHEME)
+    def _permutations(self) -> tuple[np.ndarray, np.ndarray]:
+        return affine32_permutations(self.params.num_perm, _SEED)
 
     def signature(self, text: str) -> bytes | None:
         """The MinHash signature of `text` (uint32 little-endian), or None when it is too short to compare."""
         words = _WORD.findall(text.lower())
         if len(words) < max(self.params.min_words, SHINGLE_WORDS):
             return None
-        shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
-        minhash = type(self._template)(
-            num_perm=self.params.num_perm, seed=_SEED, permutations=self._template.permutations, scheme=_SCHEME
-        )
-        minhash.update_batch(list(shingles))
-        # The affine32 scheme's hash values are 32-bit: 4 bytes per permutation.
-        signature: bytes = minhash.hashvalues.astype("<u4").tobytes()
-        return signature
+        shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+        return minhash_affine32(shingles, *self._permutations)
 
     def band_keys(self, signature: bytes) -> list[int]:
         """One signed 64-bit key per band (SQLite's INTEGER range); the band number is part of the key."""
@@ -99,6 +93,32 @@ class Fingerprinter:
         if left.shape != right.shape:
             return 0.0
         return float(np.count_nonzero(left == right)) / len(left)
+
+
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of datasketch's affine32 permutations h -> a * h + b mod 2**32 (`MinHash._init_permutations`)."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def minhash_affine32(shingles: set[str], a: np.ndarray, b: np.ndarray) -> bytes:
+    """datasketch's affine32 `MinHash.update_batch` over UTF-8 `shingles` (not empty), as little-endian bytes.
+
+    Each shingle's hash is the first 4 bytes of its SHA-1 (datasketch's `sha1_hash32`),
+    pre-mixed with the MurmurHash3 finalizer, then permuted; uint32 arithmetic wraps, which
+    is the intended modulo 2**32.
+    """
+    digests = b"".join([hashlib.sha1(s.encode(), usedforsecurity=False).digest()[:4] for s in shingles])
+    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    hv ^= hv >> np.uint32(16)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    permuted = hv.reshape(-1, 1) * a + b
+    return bytes(permuted.min(axis=0).astype("<u4").tobytes())
 
 
 @lru_cache(maxsize=16)

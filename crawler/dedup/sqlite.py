@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +42,15 @@ class SqliteDedupState:
     one million ids with their hashes well under 200 MB. Several processes (different
     portals) may share the file: WAL lets readers run beside the one writer, and writers
     wait up to `busy_timeout_ms` for each other.
+
+    Commits go through a connection of their own, so that they can run in a worker thread
+    (`commit_in_thread`: the group commit does so, and the crawl goes on during the
+    transaction's fsync) while the lookups go on in the reactor thread on the other
+    connection, each reading the last committed state (WAL).
     """
+
+    commit_in_thread = True
+    """`commit` may be called from any thread (one at a time), beside lookups in the thread that opened the state."""
 
     @classmethod
     def from_settings(cls, settings: BaseSettings, params: NearDupParams) -> SqliteDedupState:
@@ -59,14 +68,19 @@ class SqliteDedupState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._writer = sqlite3.connect(
+            path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        self._writer.execute("PRAGMA synchronous=FULL")
+        self._writing = threading.Lock()
         self._state_id = self._init_meta(params)
 
     def _init_meta(self, params: NearDupParams) -> str:
         wanted = {"state_id": uuid.uuid4().hex, "near_num_perm": str(params.num_perm),
                   "near_bands_rows": "{}x{}".format(*params.bands_rows)}  # fmt: skip
-        with self._transaction():
-            self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
-            stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
+            stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
         for key in ("near_num_perm", "near_bands_rows"):
             if stored[key] != wanted[key]:
                 raise StateError(f"{self.path}: stored {key}={stored[key]} differs from the settings' {wanted[key]}")
@@ -75,8 +89,8 @@ class SqliteDedupState:
     def _transaction(self) -> sqlite3.Connection:
         # `with connection` commits or rolls back; BEGIN IMMEDIATE takes the write lock up front,
         # so a concurrent writer waits instead of failing half-way with SQLITE_BUSY.
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
+        self._writer.execute("BEGIN IMMEDIATE")
+        return self._writer
 
     @property
     def state_id(self) -> str:
@@ -86,10 +100,7 @@ class SqliteDedupState:
         return self._db.execute("SELECT 1 FROM revisions WHERE id = ? LIMIT 1", (record_id,)).fetchone() is not None
 
     def latest(self, record_id: str) -> Revision | None:
-        row = self._db.execute(
-            "SELECT revision, content_hash FROM revisions WHERE id = ? ORDER BY revision DESC LIMIT 1", (record_id,)
-        ).fetchone()
-        return Revision(record_id, row[0], bytes(row[1]).hex()) if row else None
+        return _latest(self._db, record_id)
 
     def first_with_hash(self, content_hash: str) -> str | None:
         row = self._db.execute("SELECT id FROM hashes WHERE content_hash = ?", (_blob(content_hash),)).fetchone()
@@ -110,13 +121,13 @@ class SqliteDedupState:
 
     def commit(self, records: Sequence[StoredRecord]) -> int:
         added = 0
-        with self._transaction() as db:
+        with self._writing, self._transaction() as db:
             for record in records:
                 added += self._commit_one(db, record)
         return added
 
     def _commit_one(self, db: sqlite3.Connection, record: StoredRecord) -> int:
-        latest = self.latest(record.record_id)
+        latest = _latest(db, record.record_id)
         inserted = db.execute(
             "INSERT OR IGNORE INTO revisions VALUES (?, ?, ?)",
             (record.record_id, record.revision, _blob(record.content_hash)),
@@ -144,6 +155,15 @@ class SqliteDedupState:
 
     def close(self) -> None:
         self._db.close()
+        with self._writing:
+            self._writer.close()
+
+
+def _latest(db: sqlite3.Connection, record_id: str) -> Revision | None:
+    row = db.execute(
+        "SELECT revision, content_hash FROM revisions WHERE id = ? ORDER BY revision DESC LIMIT 1", (record_id,)
+    ).fetchone()
+    return Revision(record_id, row[0], bytes(row[1]).hex()) if row else None
 
 
 def _blob(content_hash: str) -> bytes:

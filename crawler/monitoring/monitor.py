@@ -19,6 +19,10 @@ in its summary, and `scrapy crawl` / `scrapy crawlall` exit with EXIT_UNHEALTHY.
 no request got an answer (`crawler.middlewares.unreachable`: DNS, refused, TLS, timeouts) has one
 problem only, `unreachable` with its cause, and exits with EXIT_UNREACHABLE; the hint at a
 changed listing markup is given only when listing pages were fetched and parsed.
+
+The run is judged and its summary written on `spider_closed`; the HTML report (reading the
+whole archive and drawing with matplotlib, seconds of CPU) only on `engine_stopped`, once
+the crawl's work is done and Scrapy has counted its `elapsed_time_seconds`.
 """
 
 from __future__ import annotations
@@ -79,7 +83,8 @@ class Thresholds:
 
 
 class RunMonitor:
-    """Extension: counts coverage on `item_scraped`, judges and records the run on `spider_closed`.
+    """Extension: counts coverage on `item_scraped`, judges and records the run on `spider_closed`,
+    renders the report on `engine_stopped`.
 
     Settings: ARCHIVE_MONITOR_ENABLED, ARCHIVE_MONITOR_MIN_RECORDS, ARCHIVE_MONITOR_MIN_LINKS,
     ARCHIVE_MONITOR_MIN_<FIELD>_COVERAGE (TITLE, PUBLISHED_AT, BODY, REPORTERS, EDITORS, COPYRIGHT),
@@ -96,6 +101,7 @@ class RunMonitor:
         self.started_at = datetime.now(UTC)
         self._pooled_runs = 1
         self.drift: DriftWatch | None = None
+        self._report_due = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -114,11 +120,13 @@ class RunMonitor:
         monitor.drift = DriftWatch.from_settings(settings, monitor.state_root)
         crawler.signals.connect(monitor.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(monitor.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(monitor.engine_stopped, signal=signals.engine_stopped)
         return monitor
 
     def item_scraped(self, item: Any) -> None:
         # item_scraped fires only for items every pipeline kept, i.e. records written by this run.
-        record = ItemAdapter(item).asdict()
+        # Fields are only read here, through the adapter: no copy of the record (asdict) per item.
+        record = ItemAdapter(item)
         self.coverage.add(record)
         if self.drift is not None:
             self.drift.add(record)
@@ -212,16 +220,23 @@ class RunMonitor:
         try:
             path = history.record(self.state_root, summary)
             history.prune(self.state_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
-            if settings.getbool("ARCHIVE_REPORT_ENABLED"):
-                from crawler.monitoring.report.page import (
-                    write_report,  # matplotlib loads only when a report is written
-                )
-
-                write_report(self.exports_root, self.state_root)
         except OSError:
-            logger.exception("could not write the run summary or report under %s", self.state_root)
+            logger.exception("could not write the run summary under %s", self.state_root)
             return None
+        self._report_due = settings.getbool("ARCHIVE_REPORT_ENABLED")
         return path
+
+    def engine_stopped(self) -> None:
+        """Render the report once the crawl is over (not in `spider_closed`, on the crawl's close path)."""
+        if not self._report_due:
+            return
+        self._report_due = False
+        from crawler.monitoring.report.page import write_report  # matplotlib loads only when a report is drawn
+
+        try:
+            logger.info("report: %s", write_report(self.exports_root, self.state_root))
+        except OSError:
+            logger.exception("could not write the report under %s", self.state_root)
 
 
 def _links_hint(crawler: Crawler, requests: dict[str, Any]) -> str:

@@ -94,6 +94,9 @@ class Manifest:
     partitions: dict[str, PartitionEntry] = field(default_factory=dict)
     worker: str | None = None
     """The distributed worker that writes the files of this manifest (None: single machine)."""
+    _rendered: dict[tuple[str, int, int, str, str], str] = field(default_factory=dict, init=False, repr=False,
+                                                                 compare=False)  # fmt: skip
+    """Each partition's part of the text, by its values: a group commit changes one or two of them."""
 
     @classmethod
     def load(cls, directory: Path, worker: str | None = None) -> Manifest | None:
@@ -116,11 +119,31 @@ class Manifest:
         replace_manifest(directory, self.worker, self.render())
 
     def render(self) -> bytes:
-        """The manifest file's bytes (cheap; `replace_manifest` does the slow, durable part)."""
+        """The manifest file's bytes (cheap; `replace_manifest` does the slow, durable part).
+
+        `json.dumps(doc, indent=1, ensure_ascii=False)` of the whole document, with each
+        partition's part rendered once per change instead of at every group commit (an indented
+        dump is pure Python, and the manifest of a long backfill lists hundreds of partitions).
+        """
         doc = {"format": MANIFEST_FORMAT, "portal": self.portal, "state_id": self.state_id,
-               **({"worker": self.worker} if self.worker else {}),
-               "partitions": {name: asdict(entry) for name, entry in sorted(self.partitions.items())}}  # fmt: skip
-        return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
+               **({"worker": self.worker} if self.worker else {}), "partitions": {}}  # fmt: skip
+        text = json.dumps(doc, indent=1, ensure_ascii=False)
+        if self.partitions:
+            parts = {self._key(name, entry): entry for name, entry in sorted(self.partitions.items())}
+            self._rendered = {key: self._rendered.get(key) or _partition_text(key[0], entry)
+                              for key, entry in parts.items()}  # fmt: skip
+            text = text.removesuffix("{}\n}") + "{\n" + ",\n".join(self._rendered.values()) + "\n }\n}"
+        return (text + "\n").encode()
+
+    @staticmethod
+    def _key(name: str, entry: PartitionEntry) -> tuple[str, int, int, str, str]:
+        return (name, entry.records, entry.bytes, entry.sha256, entry.updated_at)
+
+
+def _partition_text(name: str, entry: PartitionEntry) -> str:
+    """One partition as `json.dumps(..., indent=1)` writes it two levels down."""
+    value = json.dumps(asdict(entry), indent=1, ensure_ascii=False).replace("\n", "\n  ")
+    return f"  {json.dumps(name, ensure_ascii=False)}: {value}"
 
 
 def replace_manifest(directory: Path, worker: str | None, data: bytes) -> None:

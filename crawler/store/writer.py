@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.durable import fsync_dir, write_all
+from crawler.durable import write_all
 from crawler.store.layout import (
     Manifest,
     PartitionEntry,
@@ -91,7 +91,8 @@ class Cut:
     entries: dict[str, PartitionEntry]
     """Manifest entries covering every line written before the cut, per partition written to."""
     fds: list[int]
-    """Duplicates of those partitions' descriptors, to fsync (off the reactor thread) and close."""
+    """Duplicates of those partitions' descriptors, to fsync (off the reactor thread) and close; and
+    descriptors of the directories in which partitions were created since the previous cut."""
 
 
 class PortalWriter:
@@ -104,6 +105,8 @@ class PortalWriter:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.manifest = Manifest.load(self.directory, worker) or Manifest(portal, state_id, worker=worker)
         self._open: dict[str, _Open] = {}
+        self._new_names: set[Path] = set()
+        """Directories holding files created since the last cut, fsynced with the cut's files."""
         self.failed: BaseException | None = None
         """Set when a group commit failed: nothing more is written or published this run (`pipelines.groupcommit`)."""
 
@@ -183,6 +186,8 @@ class PortalWriter:
                     handle.entry.records, handle.entry.bytes, handle.sha256.hexdigest(), _now()
                 )
                 fds.append(os.dup(handle.fd))  # a dup stays valid if the writer is closed meanwhile
+        fds += [os.open(directory, os.O_RDONLY | os.O_CLOEXEC) for directory in sorted(self._new_names)]
+        self._new_names.clear()
         return Cut(entries, fds)
 
     def append(self, partition: str, line: bytes) -> None:
@@ -232,8 +237,9 @@ class PortalWriter:
             os.fchmod(fd, mode & 0o7775)
             logger.warning("%s was world-writable; removed o+w", path)
         if created:
-            fsync_dir(path.parent)
-            fsync_dir(self.directory)
+            # The new name becomes durable with the group's fsyncs (`cut`, in a worker thread), so
+            # before the dedup state or the manifest counts any line of the file.
+            self._new_names.update((path.parent, self.directory))
         sha256, records = _digest(path)
         entry = PartitionEntry(records, os.fstat(fd).st_size, sha256.hexdigest(), _now())
         # A new file is listed in the manifest by the next commit, even if its first write fails.

@@ -5,6 +5,11 @@ portals (keys are full URIs, so portals never collide). WAL mode lets two portal
 use it at once. An entry may outlive its record (a power cut before the fsync, a torn
 tail cut off after a crash, a file removed by retention), so the writer checks that the
 file still reaches past the record's offset before writing a revisit.
+
+New entries are kept in memory and inserted `FLUSH_EVERY` at a time in one transaction (and
+when a WARC file is finished or the index closes): one write transaction per response cost more than the lookup. A
+crash loses at most the entries not yet inserted, whose payloads are then stored in full
+once more rather than as revisits, as after a power cut.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from crawler.warc.records import PayloadRef
 
 INDEX_NAME = "payloads.sqlite3"
+FLUSH_EVERY = 64
 
 
 class PayloadIndex:
@@ -30,8 +36,12 @@ class PayloadIndex:
             " record_id TEXT NOT NULL, date TEXT NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL,"
             " PRIMARY KEY (uri, digest)) WITHOUT ROWID"
         )
+        self._pending: dict[tuple[str, str], PayloadRef] = {}
 
     def find(self, uri: str, digest: str) -> PayloadRef | None:
+        pending = self._pending.get((uri, digest))
+        if pending is not None:
+            return pending
         row = self._db.execute(
             "SELECT record_id, date, warc_file, offset FROM payloads WHERE uri = ? AND digest = ?", (uri, digest)
         ).fetchone()
@@ -39,13 +49,30 @@ class PayloadIndex:
 
     def add(self, uri: str, digest: str, ref: PayloadRef) -> None:
         # The first stored copy stays the reference: revisits always point at a full record.
-        self._db.execute(
-            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?)",
-            (uri, digest, ref.record_id, ref.date, ref.warc_file, ref.offset),
-        )
+        self._pending.setdefault((uri, digest), ref)
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert the entries kept in memory, in one transaction."""
+        if not self._pending:
+            return
+        rows = [(uri, digest, r.record_id, r.date, r.warc_file, r.offset) for (uri, digest), r in self._pending.items()]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._pending.clear()
 
     def forget(self, uri: str, digest: str) -> None:
+        self._pending.pop((uri, digest), None)
         self._db.execute("DELETE FROM payloads WHERE uri = ? AND digest = ?", (uri, digest))
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.flush()
+        finally:
+            self._db.close()

@@ -198,6 +198,8 @@ class WarcArchiver:
     def finish_now(self) -> None:
         """Close and index the current file in this thread (for tools and tests without a reactor)."""
         warc, self._current = self._current, None
+        if self._index is not None:
+            self._index.flush()
         if warc is not None:
             self._index_and_close(warc)
 
@@ -208,6 +210,8 @@ class WarcArchiver:
         crashed run's leftover.
         """
         warc, self._current = self._current, None
+        if self._index is not None:
+            self._index.flush()  # the revisit entries of a finished file are kept, whatever comes next
         if warc is None:
             return
         if not _reactor_running():

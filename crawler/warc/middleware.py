@@ -25,6 +25,7 @@ class WarcDurabilityMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._archiver: WarcArchiver | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcDurabilityMiddleware:
@@ -33,7 +34,8 @@ class WarcDurabilityMiddleware:
         return cls(crawler)
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        archiver = self.crawler.get_extension(WarcArchiver)
+        archiver = self._archiver or self.crawler.get_extension(WarcArchiver)
+        self._archiver = archiver  # looked up once it exists: get_extension searches every extension
         if archiver is not None:
             await maybe_deferred_to_future(archiver.sync.durable(request))
         return response
