@@ -12,18 +12,24 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-import matplotlib as mpl
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+try:
+    import matplotlib as mpl
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+except ImportError:  # the `report` extra is not installed: the report keeps its tables, without charts
+    mpl = None  # type: ignore[assignment]
 
+NO_MATPLOTLIB = '<p class="no-chart">Charts need matplotlib: pip install "regional-news-archiver[report]"</p>'
 Series = Mapping[str, Sequence[tuple[date, float]]]
 """Label -> (day, value) points in day order."""
 
 
 def line_chart_svg(series: Series, *, title: str, ylabel: str, chart_id: str, percent: bool = False) -> str:
     """One line per label over days; a chart with no points says so instead of drawing empty axes."""
+    if mpl is None:
+        return NO_MATPLOTLIB
     with mpl.rc_context({"svg.hashsalt": chart_id, "svg.fonttype": "path"}):
         figure = Figure(figsize=(9, 3.6), layout="constrained")
         axes = figure.add_subplot()
