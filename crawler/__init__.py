@@ -11,7 +11,7 @@ import os as _os
 from collections.abc import Iterator as _Iterator
 from typing import Any as _Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Whatever umask cron or a container hands the process, nothing the archiver creates (exports,
 # WARC files and their indexes, state, locks, directories) may be writable by other users: an

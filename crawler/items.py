@@ -17,7 +17,7 @@ SCHEMA_VERSION = 3
 
 
 def parser_version(layout: str) -> str:
-    """`parser_version` of a record: the project version and the layout, e.g. `0.1.0+antara/post-content`."""
+    """`parser_version` of a record: the project version and the layout, e.g. `0.2.0+antara/post-content`."""
     return f"{__version__}+{layout}"
 
 
@@ -116,7 +116,7 @@ class ArticleItem:
     layout: str = ""
     """Template era (page object) that parsed the page, e.g. `antara/wrap-article-detail`; `antara/unknown` when the page matched no known era and the generic fallback parsed it (the record then carries a `layout:` warning)."""
     parser_version: str = ""
-    """Project version and the layout that parsed the page, e.g. `0.1.0+antara/post-content`."""
+    """Project version and the layout that parsed the page, e.g. `0.2.0+antara/post-content`."""
     revision: int = 0
     """0 for the first stored version of an article; 1, 2, ... for each later record whose `content_hash` changed."""
     previous_hash: str | None = None

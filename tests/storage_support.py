@@ -64,7 +64,7 @@ def article(number: int = 1, *, portal: str = PORTAL, title: str | None = None, 
         word_count=len(body.split()),
         content_hash=content_hash(title, body),
         layout="antara/wrap-article-detail",
-        parser_version="0.1.0+antara/wrap-article-detail",
+        parser_version="0.2.0+antara/wrap-article-detail",
         crawled_at="2026-11-24T10:00:00+00:00",
         **fields,
     )

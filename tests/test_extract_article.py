@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from crawler import extract_article
-from crawler.exitcodes import EXIT_FAILURE, EXIT_OK
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from crawler.portals.page import extract_record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def test_scrapy_extract_reads_stdin_with_a_named_portal_and_refuses_a_non_articl
     assert done.returncode == EXIT_FAILURE
     assert json.loads(done.stdout) == tag_expected
     missing_url = _scrapy(str(ANTARA.with_suffix(".html")))
-    assert missing_url.returncode != EXIT_OK and b"--url" in missing_url.stderr
+    assert missing_url.returncode == EXIT_CONFIG and b"--url" in missing_url.stderr
     assert not (tmp_path / "exports").exists() and not any(ROOT.glob("exports/antara_kaltim/**/*.jsonl"))
 
 

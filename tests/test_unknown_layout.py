@@ -58,7 +58,7 @@ EXPECTED: dict[str, Any] = {
     "word_count": len(BODY.split()),
     "content_hash": hashlib.sha256(f"{TITLE}\n\n{BODY}".encode()).hexdigest(),
     "layout": "antara/unknown",
-    "parser_version": "0.1.0+antara/unknown",
+    "parser_version": "0.2.0+antara/unknown",
     "warnings": [
         "body: heuristic main-text extraction (trafilatura)",
         "layout: no known ANTARA template matched; parsed by the generic fallback",

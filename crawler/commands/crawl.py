@@ -17,13 +17,13 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.commands import legacy_layout_problem, places
+from crawler.commands.help import SPIDER_ARGUMENTS, describe
 from crawler.distributed.mode import DistributedModeError, lock_name
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY, EXIT_UNREACHABLE
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
 from crawler.monitoring.report.summary import human_summary
 from crawler.paths import state_dir
@@ -34,15 +34,48 @@ if TYPE_CHECKING:
     import argparse
 
 
+CRAWL_EXIT_CODES = (
+    (str(EXIT_OK), "ok"),
+    (str(EXIT_FAILURE), "the crawl could not start (Scrapy bootstrap failure, unexpected error)"),
+    (str(EXIT_UNHEALTHY), "the crawl ran but was unhealthy (monitor or drift alarm): treat it as the alarm"),
+    (str(EXIT_CONFIG), "bad argument, bad setting or unknown portal: nothing ran"),
+    (str(EXIT_UNREACHABLE), "the portal never answered (DNS, refused, TLS, timeouts): one line names the cause"),
+    (str(EXIT_LOCKED), "another run of the same portal holds the lock"),
+)
+
+
 class Command(ScrapyCrawlCommand):
     _lock: PortalLock
+
+    def syntax(self) -> str:
+        return "[options] <portal> [-a NAME=VALUE ...]"
+
+    def short_desc(self) -> str:
+        return "Crawl one portal into the archive (records, WARC files, run summary)"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        describe(
+            parser,
+            "crawl",
+            arguments=SPIDER_ARGUMENTS,
+            arguments_title="Spider arguments (-a NAME=VALUE)",
+            exit_codes=CRAWL_EXIT_CODES,
+            examples=(
+                "scrapy list                                   # the portals",
+                "scrapy crawl antara_kaltim",
+                "scrapy crawl antara_kaltim -a since=2024-01-01 -a until=2024-01-31",
+                "scrapy crawl antara_kaltim -a base_url=http://127.0.0.1:8080   # a local replica",
+                "scrapy crawl portal -a base_url=https://example-portal.id      # any portal, generic spider",
+            ),
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         # Validated here, before Scrapy creates the crawler process and configures logging,
         # so that a refusal is exactly one line on stderr and nothing else.
         super().process_options(args, opts)
         if len(args) != 1:
-            raise UsageError("give exactly one portal name (see `scrapy list`)")
+            self._refuse("give exactly one portal name (see `scrapy list`)")
         assert self.settings is not None
         loader = get_spider_loader(self.settings)
         name = args[0]

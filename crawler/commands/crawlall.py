@@ -27,6 +27,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.commands import legacy_layout_problem
+from crawler.commands.crawl import CRAWL_EXIT_CODES
+from crawler.commands.help import SPIDER_ARGUMENTS, describe
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
@@ -52,6 +54,31 @@ class Command(BaseRunSpiderCommand):
 
     def short_desc(self) -> str:
         return "Crawl several portals in one process (the cron entry point)"
+
+    def long_desc(self) -> str:
+        return (
+            f"{self.short_desc()}. Without names, the portals of ARCHIVE_CRAWLALL_PORTALS. "
+            "-a NAME=VALUE goes to every portal, -a PORTAL:NAME=VALUE to one. Logs go to a new file "
+            "per run under ARCHIVE_LOG_DIR; on a terminal, one line per portal at the end. "
+            "The exit code is the most severe of the portals' (1, 3, 69, 75 in that order)."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        codes = dict(CRAWL_EXIT_CODES)
+        codes[str(EXIT_LOCKED)] = "a portal's lock was held: that portal was skipped, the others ran"
+        describe(
+            parser,
+            "crawlall",
+            arguments=SPIDER_ARGUMENTS,
+            arguments_title="Spider arguments (-a NAME=VALUE, or -a PORTAL:NAME=VALUE)",
+            exit_codes=list(codes.items()),
+            examples=(
+                "scrapy crawlall                               # the portals of ARCHIVE_CRAWLALL_PORTALS",
+                "scrapy crawlall antara_kaltim antara_kalsel -a since=2024-01-01",
+                "scrapy crawlall antara_kaltim -a antara_kaltim:base_url=http://127.0.0.1:8080",
+            ),
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)

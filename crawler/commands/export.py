@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands.help import describe
 from crawler.exitcodes import EXIT_CONFIG, EXIT_OK
 from crawler.paths import exports_dir
 from crawler.store.consume import portal_directories
@@ -37,11 +38,7 @@ class Command(ScrapyCommand):
         return "Write the archive as typed Parquet partitions (types from the record's JSON Schema)"
 
     def long_desc(self) -> str:
-        return (
-            f"{self.short_desc()}.\n\nExit codes: 0 ok; 64 unknown format or a named portal without exports.\n\n"
-            "Examples:\n  scrapy export --format parquet\n"
-            "  scrapy export --format parquet -o /data/parquet --revisions antara_kaltim"
-        )
+        return f"{self.short_desc()}: <DIR>/<portal>/<YYYY>/<YYYY-MM>.parquet, read from ARCHIVE_EXPORTS_DIR."
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -50,6 +47,16 @@ class Command(ScrapyCommand):
             "-o", "--output", metavar="DIR", help="output root (default: <ARCHIVE_EXPORTS_DIR>-parquet)"
         )
         parser.add_argument("--revisions", action="store_true", help="every revision (default: the latest per article)")
+        describe(
+            parser,
+            "export",
+            arguments=(("portal", "portals to export (default: every portal under ARCHIVE_EXPORTS_DIR)"),),
+            exit_codes=((str(EXIT_OK), "ok"), (str(EXIT_CONFIG), "unknown format, or a named portal has no exports")),
+            examples=(
+                "scrapy export --format parquet",
+                "scrapy export --format parquet -o /data/parquet --revisions antara_kaltim",
+            ),
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -64,6 +71,6 @@ class Command(ScrapyCommand):
         sys.stderr.write(f"scrapy export: {len(written)} Parquet files under {out}\n")
         self.exitcode = EXIT_OK
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str) -> NoReturn:
         sys.stderr.write(f"scrapy export: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

@@ -20,11 +20,11 @@ import json
 import sys
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
+from crawler.commands.help import describe
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from crawler.extract.limits import PageLimits
 from crawler.portals.page import NOT_AN_ARTICLE, UnknownPortalError, extract_record
@@ -48,11 +48,25 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--url", metavar="URL", help="address the page was served at (required for a file)")
         parser.add_argument("--portal", metavar="NAME", help="portal whose page object reads the page (a spider name)")
+        describe(
+            parser,
+            "extract",
+            arguments=(("FILE | - | URL", "the page: a saved file, standard input, or an http(s) URL to fetch"),),
+            exit_codes=(
+                (str(EXIT_OK), "the record was printed"),
+                (str(EXIT_FAILURE), "not an article (its reason printed) or the URL could not be fetched"),
+                (str(EXIT_CONFIG), "usage: a file without --url, an unknown portal, a URL that is not http(s)"),
+            ),
+            examples=(
+                "scrapy extract page.html --url https://kaltim.antaranews.com/berita/63012/judul",
+                "scrapy extract https://kaltim.antaranews.com/berita/63012/judul",
+            ),
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         if len(args) != 1:
-            raise UsageError("give one file, '-' or an http(s) URL")
+            self._refuse("give one file, '-' or an http(s) URL")
         source = args[0]
         limits = PageLimits.from_settings(self.settings)
         headers: dict[str, str] | None = None
@@ -66,7 +80,7 @@ class Command(ScrapyCommand):
                 return
         else:
             if not opts.url:
-                raise UsageError("--url URL is required for a file: it names the article and its portal")
+                self._refuse("--url URL is required for a file: it names the article and its portal")
             url = opts.url
             html = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
         try:
@@ -76,9 +90,13 @@ class Command(ScrapyCommand):
             self.exitcode = EXIT_CONFIG
             return
         except ValueError as exc:
-            raise UsageError(str(exc)) from exc
+            self._refuse(str(exc))
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         self.exitcode = EXIT_FAILURE if NOT_AN_ARTICLE in record else EXIT_OK
+
+    def _refuse(self, message: str) -> NoReturn:
+        sys.stderr.write(f"scrapy extract: error: {message}\n")
+        raise SystemExit(EXIT_CONFIG)
 
     def _fetch(self, url: str, limits: PageLimits) -> tuple[bytes, dict[str, str]]:
         assert self.settings is not None

@@ -27,13 +27,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
+from crawler.commands.help import describe
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK
 from crawler.paths import exports_dir, state_dir
 from crawler.spiders.portal import PortalSpider
 from crawler.spiders.reparse import article_records, reparse_spider
@@ -71,7 +71,7 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument(
-            "-o", "--output", metavar="EXPORTS_DIR", help="exports root to write to (default: ARCHIVE_EXPORTS_DIR)"
+            "-o", "--output", metavar="EXPORTS_DIR", help="exports root to write to; default ARCHIVE_EXPORTS_DIR"
         )
         parser.add_argument("--latest", action="store_true", help="only the most recent archived fetch of each article")
         parser.add_argument(
@@ -80,11 +80,27 @@ class Command(ScrapyCommand):
             help="write nothing: re-derive every record of the exports (-o or ARCHIVE_EXPORTS_DIR) from its WARC "
             "record and report the fields that differ (crawler/store/provenance.py)",
         )
+        describe(
+            parser,
+            "reparse",
+            arguments=(("WARC", "WARC files (*.warc.gz) or directories holding them, e.g. exports/warc"),),
+            exit_codes=(
+                (str(EXIT_OK), "ok"),
+                (str(EXIT_FAILURE), "a run failed, or --verify found fields that differ"),
+                (str(EXIT_CONFIG), "no WARC input (no such file, no *.warc.gz in the directories)"),
+                (str(EXIT_LOCKED), "a portal's run lock is held: stop the crawl first"),
+            ),
+            examples=(
+                "scrapy reparse exports/warc -o /tmp/rebuilt       # rebuild the records offline",
+                "scrapy reparse exports/warc --latest              # add revisions an improved parser reads",
+                "scrapy reparse exports/warc --verify              # re-derive every record, report differences",
+            ),
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         if not args:
-            raise UsageError("give at least one WARC file or directory")
+            self._refuse("give at least one WARC file or directory")
         assert self.settings is not None
         if opts.output:
             self.settings.set("ARCHIVE_EXPORTS_DIR", opts.output, priority="cmdline")
@@ -160,6 +176,6 @@ class Command(ScrapyCommand):
         asyncio.get_event_loop().create_task(run_all()).add_done_callback(stop)
         process.start(stop_after_crawl=False)
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str) -> NoReturn:
         sys.stderr.write(f"scrapy reparse: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

@@ -169,7 +169,7 @@ class ResolveInitialsCommand(ScrapyCommand):
         self.exitcode = EXIT_OK
         for portal in args or found:
             if portal not in found or not any((root / portal).glob("manifest*.json")):
-                sys.stderr.write(f"resolve-initials: no exports of {portal!r} under {root}\n")
+                sys.stderr.write(f"scrapy resolve-initials: error: no exports of {portal!r} under {root}\n")
                 self.exitcode = EXIT_CONFIG
                 continue
             sys.stdout.write(describe(resolve_portal(root, portal, **_options(self.settings))) + "\n")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from crawler.paths import state_beside
 from crawler.schema import schema_problems
 from crawler.store.layout import Manifest, PartitionEntry, manifest_name, partition_files, partition_of, worker_of
@@ -149,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--exports", type=Path, default=Path("exports"), help="ARCHIVE_EXPORTS_DIR")
     parser.add_argument("--state-dir", type=Path, default=None, help="ARCHIVE_STATE_DIR (default: <exports>-state)")
     args = parser.parse_args(argv)
+    # Nothing to check is a usage error (EXIT_CONFIG, as `scrapy verify`), not a broken archive.
+    if missing := [name for name in args.portals or [""] if not (args.exports / name).is_dir()]:
+        sys.stderr.write(f"verify: error: no exports under {args.exports} for {', '.join(missing) or 'any portal'}\n")
+        return EXIT_CONFIG
     return report_and_exit_code(verify(args.exports, args.portals, state_dir=args.state_dir))
 
 
@@ -159,7 +164,7 @@ def report_and_exit_code(report: Report) -> int:
         sys.stderr.write(f"problem: {line}\n")
     verdict = f"{len(report.problems)} problems" if report.problems else "ok"
     sys.stdout.write(f"verify: {verdict}; {report.files} files, {report.records} records checked\n")
-    return 1 if report.problems else 0
+    return EXIT_FAILURE if report.problems else EXIT_OK
 
 
 if __name__ == "__main__":

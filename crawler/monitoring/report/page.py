@@ -1,42 +1,50 @@
-"""The static crawl report, `<ARCHIVE_EXPORTS_DIR>/report.html`, rewritten after every run.
+"""The static crawl report, `<ARCHIVE_STATE_DIR>/report.html`, rewritten after every run.
 
 One self-contained page (inline CSS and SVG, no script, no external resource): last run
-status per portal, articles per publication day per portal over the whole archive, field
-coverage per day over the kept run history, and the recent runs with problems or request
-errors.
+status per portal, articles per publication day per portal as bars over the last
+REPORT_DAYS days, field coverage of each recent run, failed requests by type, and the recent
+runs with problems or failed requests. Failures are the requests that finally failed
+(`summary.failures`): a request answered after a retry, or a robots.txt refusal, is none.
 """
 
 from __future__ import annotations
 
 import html
-from collections import defaultdict
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.durable import replace_atomically
 from crawler.monitoring.report import history
 from crawler.monitoring.report.archive import articles_per_day
-from crawler.monitoring.report.charts import line_chart_svg
+from crawler.monitoring.report.charts import coverage_runs_svg, daily_bars_svg, failures_svg
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, Coverage
 from crawler.paths import REPORT_NAME
 
 RECENT_PROBLEM_RUNS = 50
+REPORT_DAYS = 90
+COVERAGE_RUNS = 30
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
 .ok{color:#17692f;font-weight:bold}.unhealthy{color:#b00020;font-weight:bold}figure{margin:1em 0}
+figure.chart svg{max-width:100%;height:auto}
 """
 
 
-def write_report(exports_root: Path, state_root: Path) -> Path:
+def write_report(exports_root: Path, state_root: Path, *, today: date | None = None) -> Path:
     """Render the report from the export files and the run history; returns its path (`<state>/report.html`)."""
     runs = list(history.summaries(state_root))
+    last_day = today or datetime.now(UTC).date()
     sections = [
         _last_runs(runs),
-        "<h2>Articles per day</h2>" + _figure(_articles_chart(exports_root, state_root), "articles-per-day"),
-        "<h2>Field coverage</h2>" + _figure(_coverage_chart(runs), "field-coverage"),
+        f"<h2>Articles per day (last {REPORT_DAYS} days)</h2>"
+        + _figure(_articles_chart(exports_root, state_root, last_day), "articles-per-day"),
+        f"<h2>Field coverage per run (last {COVERAGE_RUNS} runs)</h2>"
+        + _figure(_coverage_chart(runs), "field-coverage"),
+        "<h2>Failed requests by type</h2>" + _figure(_failures_chart(runs), "failures-by-type"),
         _errors(runs),
     ]
     page = (
@@ -54,24 +62,42 @@ def _figure(svg: str, name: str) -> str:
     return f'<figure class="chart" data-chart="{name}">{svg}</figure>'
 
 
-def _articles_chart(exports_root: Path, state_root: Path) -> str:
-    per_portal = articles_per_day(exports_root, state_root)
-    series = {
-        portal: [(date.fromisoformat(day), float(n)) for day, n in sorted(counts.items()) if _is_day(day)]
-        for portal, counts in sorted(per_portal.items())
+def _articles_chart(exports_root: Path, state_root: Path, last_day: date) -> str:
+    per_portal = {
+        portal: {date.fromisoformat(day): n for day, n in counts.items() if _is_day(day)}
+        for portal, counts in sorted(articles_per_day(exports_root, state_root).items())
     }
-    return line_chart_svg(series, title="Articles per publication day", ylabel="articles", chart_id="articles-chart")
+    return daily_bars_svg(per_portal, last_day=last_day, days=REPORT_DAYS, chart_id="articles-chart")
 
 
 def _coverage_chart(runs: list[dict[str, Any]]) -> str:
-    """Per field, the share of records written each day (all portals) that had it."""
-    per_day: dict[str, Coverage] = defaultdict(Coverage)
+    """Per field, the share of the records each run wrote that had it (runs that wrote none left out)."""
+    recent = [run for run in runs if int(run.get("coverage", {}).get("records", 0))][-COVERAGE_RUNS:]
+    coverages = []
+    for run in recent:
+        coverage = Coverage()
+        coverage.merge(run["coverage"])
+        coverages.append(coverage)
+    labels = [f"{str(run.get('finished_at', ''))[5:16].replace('T', ' ')} {run.get('portal', '')}" for run in recent]
+    shares = {name: [c.share(name) for c in coverages] for name in COVERAGE_FIELDS}
+    return coverage_runs_svg(labels, shares, chart_id="coverage-chart")
+
+
+def _failures_chart(runs: list[dict[str, Any]]) -> str:
+    total: Counter[str] = Counter()
     for run in runs:
-        per_day[str(run.get("finished_at", ""))[:10]].merge(run.get("coverage", {}))
-    days = sorted(day for day, coverage in per_day.items() if coverage.records and _is_day(day))
-    series = {name: [(date.fromisoformat(d), per_day[d].share(name)) for d in days] for name in COVERAGE_FIELDS}
-    return line_chart_svg(series, title="Field coverage of written records, per day", ylabel="share",
-                          chart_id="coverage-chart", percent=True)  # fmt: skip
+        total.update(_failed(run))
+    return failures_svg(dict(total), title="Failed requests by type, over the kept run history",
+                        chart_id="failures-chart")  # fmt: skip
+
+
+def _failed(run: dict[str, Any]) -> dict[str, int]:
+    """The run's finally failed requests; summaries written before `failed` existed give their errors."""
+    requests = run.get("requests", {})
+    failed = requests.get("failed")
+    if failed is None:
+        failed = {k: v for k, v in requests.get("errors", {}).items() if k != "robots_forbidden"}
+    return {str(k): int(v) for k, v in failed.items()}
 
 
 def _last_runs(runs: list[dict[str, Any]]) -> str:
@@ -79,14 +105,14 @@ def _last_runs(runs: list[dict[str, Any]]) -> str:
     for run in runs:
         latest[str(run.get("portal"))] = run
     rows = ["<tr><th>portal</th><th>status</th><th>finished (UTC)</th><th>found</th><th>new</th><th>revised</th>"
-            "<th>dropped</th><th>requests</th><th>errors</th><th>problems</th></tr>"]  # fmt: skip
+            "<th>dropped</th><th>requests</th><th>failed</th><th>problems</th></tr>"]  # fmt: skip
     for portal, run in sorted(latest.items()):
         articles, requests = run.get("articles", {}), run.get("requests", {})
         status = str(run.get("status", "?"))
         cells = [_e(portal), f'<span class="{_e(status)}">{_e(status)}</span>', _e(run.get("finished_at", "")),
                  _e(articles.get("found", 0)), _e(articles.get("new", 0)), _e(articles.get("revised", 0)),
                  _e(_pairs(articles.get("dropped", {}))), _e(requests.get("total", 0)),
-                 _e(_pairs(requests.get("errors", {}))),
+                 _e(_pairs(_failed(run))),
                  "<br>".join(_e(p.get("message", "")) for p in run.get("problems", []))]  # fmt: skip
         rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
     body = "\n".join(rows) if latest else "<tr><td>no run recorded yet</td></tr>"
@@ -94,15 +120,15 @@ def _last_runs(runs: list[dict[str, Any]]) -> str:
 
 
 def _errors(runs: list[dict[str, Any]]) -> str:
-    troubled = [r for r in runs if r.get("problems") or r.get("requests", {}).get("errors")][-RECENT_PROBLEM_RUNS:]
-    rows = ["<tr><th>finished (UTC)</th><th>portal</th><th>status</th><th>request errors</th><th>problems</th></tr>"]
+    troubled = [r for r in runs if r.get("problems") or _failed(r)][-RECENT_PROBLEM_RUNS:]
+    rows = ["<tr><th>finished (UTC)</th><th>portal</th><th>status</th><th>failed requests</th><th>problems</th></tr>"]
     for run in reversed(troubled):
         problems = "<br>".join(_e(p.get("message", "")) for p in run.get("problems", []))
         rows.append(f"<tr><td>{_e(run.get('finished_at', ''))}</td><td>{_e(run.get('portal', ''))}</td>"
-                    f"<td>{_e(run.get('status', ''))}</td><td>{_e(_pairs(run.get('requests', {}).get('errors', {})))}"
-                    f"</td><td>{problems}</td></tr>")  # fmt: skip
-    body = "\n".join(rows) if troubled else "<tr><td>no errors in the kept history</td></tr>"
-    title = f"Errors and problems (latest {RECENT_PROBLEM_RUNS} runs with any)"
+                    f"<td>{_e(run.get('status', ''))}</td><td>{_e(_pairs(_failed(run)))}</td>"
+                    f"<td>{problems}</td></tr>")  # fmt: skip
+    body = "\n".join(rows) if troubled else "<tr><td>no problem and no failed request in the kept history</td></tr>"
+    title = f"Runs with problems or failed requests (latest {RECENT_PROBLEM_RUNS})"
     return f'<h2>{title}</h2>\n<table id="errors">\n{body}\n</table>'
 
 

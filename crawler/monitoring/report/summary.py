@@ -3,7 +3,8 @@
 Summary keys (format 1): `portal`, `run_id`, `started_at`, `finished_at` (ISO UTC),
 `finish_reason`, `arguments`, `status` (`ok` / `unhealthy`), `problems` (list of
 {check, field, value, threshold, message}), `articles` {found, skipped_stored, fetched,
-new, revised, written, dropped: {reason: n}}, `requests` {total, responses, errors: {type: n},
+new, revised, written, dropped: {reason: n}}, `requests` {total, responses, errors: {type: n} (every
+failed attempt), failed: {type: n} (requests that finally failed, see `failures`),
 not_modified (conditional requests answered 304), unreachable (`<host>: <cause>` when no request got
 an answer, see `crawler.middlewares.unreachable`; else null)}, `coverage` {records, fields: {field:
 covered}} for this run and `judged_coverage` (the same over the records the thresholds were
@@ -101,8 +102,32 @@ def requests_block(stats: Mapping[str, Any]) -> dict[str, Any]:
             errors[label] = int(stats[key])
     return {"total": int(stats.get("downloader/request_count", 0)),
             "responses": int(stats.get("downloader/response_count", 0)), "errors": dict(sorted(errors.items())),
-            "not_modified": int(stats.get("archive/conditional/not_modified", 0)),
+            "failed": failures(stats), "not_modified": int(stats.get("archive/conditional/not_modified", 0)),
             "unreachable": unreachable_cause(stats)}  # fmt: skip
+
+
+def failures(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Requests that finally failed, by type; `errors` counts every failed attempt, these only the last one.
+
+    A request answered after a retry is no failure, and neither is a robots.txt refusal (the
+    portal's wish, obeyed). Exceptions count once per request that ran out of retries (attempts
+    minus retries of that type), HTTP errors once per error response that reached the spider
+    after its retries (`httperror/response_ignored_status_count`).
+    """
+    failed: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith("httperror/response_ignored_status_count/"):
+            failed[f"http_{key.rsplit('/', 1)[1]}"] = int(value)
+        elif key.startswith("downloader/exception_type_count/"):
+            path = key.split("/", 2)[2]
+            final = int(value) - int(stats.get(f"retry/reason_count/{path}", 0))
+            if final > 0 and not path.endswith("IgnoreRequest"):
+                failed[path.rsplit(".", 1)[-1]] = final
+        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
+            failed[f"spider/{key.split('/', 1)[1]}"] = int(value)
+    if stats.get("archive/retry_after/gave_up"):
+        failed["retry_after_gave_up"] = int(stats["archive/retry_after/gave_up"])
+    return dict(sorted(failed.items()))
 
 
 def unreachable_cause(stats: Mapping[str, Any]) -> str | None:
