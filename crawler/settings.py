@@ -44,6 +44,8 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.charset.CharsetWarningMiddleware": 100,  # the charset repair's warning on the item
     "crawler.scheduling.listingfirst.ListingFirstMiddleware": 900,  # listing pages ahead of queued articles
     "crawler.scheduling.frontier.FrontierMiddleware": 950,  # article requests remembered until stored
+    # After the frontier (outputs flow 950 -> 940): a listing page is checkpointed once its links are remembered.
+    "crawler.scheduling.walks.WalkCheckpointMiddleware": 940,
 }
 EXTENSIONS = {
     "crawler.gcfreeze.GcFreeze": 0,  # gc.freeze() once the engine starts
@@ -156,6 +158,7 @@ ARCHIVE_MAX_PAGES_PER_RUN = 0  # stop a run after this many responses (sets CLOS
 # --- Frontier: discovered articles not yet stored are tried again by later runs (crawler/scheduling/frontier.py) ---
 ARCHIVE_FRONTIER_ENABLED = True  # remember article requests until stored, so an incremental run never loses one
 ARCHIVE_FRONTIER_MAX_ATTEMPTS = 5  # runs that re-issue a pending article before it is given up (logged, counted)
+ARCHIVE_WALK_CHECKPOINT_ENABLED = True  # an interrupted listing walk is finished by the next run before it stops early
 
 # --- Gentle polling: conditional requests for listings, feeds, sitemaps (crawler/scheduling/conditional.py) ---
 ARCHIVE_CONDITIONAL_ENABLED = True  # scheduled runs send remembered ETag/Last-Modified for listings, feeds, sitemaps

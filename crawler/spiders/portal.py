@@ -11,6 +11,7 @@ Request meta keys (all namespaced):
     archive_listing_page: 1-based page number of a listing request.
     archive_conditional: True on listing, feed and sitemap requests of scheduled runs
         (sent with remembered validators by `crawler.scheduling.conditional`; a `304` never reaches a callback).
+    archive_walk: the listing walk a listing request belongs to (`crawler.scheduling.walks`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
 from crawler.arguments import CrawlArguments
 from crawler.dedup.state import shared_state
@@ -31,6 +34,7 @@ from crawler.extract.feeds import parse_feed
 from crawler.items import ArticleItem
 from crawler.portals.base import ListingEntry, NotAnArticle, PortalDefinition
 from crawler.portals.registry import load_registry
+from crawler.scheduling.walks import WALK_META, covers, end_walk, walk_unfinished
 
 DEFINITE_NOT_ARTICLE = frozenset(
     {"photo_page", "video_page", "infographic_page", "listing_page", "not_article_url", "no_article_markup"}
@@ -76,7 +80,10 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for path in self.portal.listing_paths:
-            yield self._listing_request(self.portal.base_url + path, page=1, path=path)
+            request = self._listing_request(self.portal.base_url + path, page=1, path=path)
+            if walk_unfinished(self.crawler, path):
+                request.meta.pop("archive_conditional", None)  # a 304 would end the walk before it resumes
+            yield request
         for path in self.portal.feed_paths:
             yield scrapy.Request(self.portal.base_url + path, callback=self.parse_feed, meta=self._conditional())
         for path in self.portal.sitemap_paths:
@@ -89,19 +96,40 @@ class PortalSpider(scrapy.Spider):
         self._count("archive/discovery/listing_pages")
         page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
         entries = page.entries()
-        only_stored = self._only_stored(entries, known=self._listed_ids)
+        number, path = response.meta.get("archive_listing_page", 1), response.meta["archive_listing"]
+        walk = self._walk_step(response, self._article_ids(entries))
+        only_stored = self._only_stored(entries, known=self._listed_ids) and (walk is None or walk["covered"])
         self._listed_ids.update(self._article_ids(entries))
         yield from self._article_requests(entries)
-        number = response.meta.get("archive_listing_page", 1)
         if only_stored:
             self.logger.info("incremental stop: listing page %d holds only stored articles (%s)", number, response.url)
             self._count("archive/incremental/listing_stops")
         elif self._walk_on(entries, number):
             next_url = page.next_page_url() or self.portal.pagination_template.format(
-                path=self.portal.base_url + response.meta["archive_listing"], page=number + 1
+                path=self.portal.base_url + path, page=number + 1
             )
-            path = response.meta["archive_listing"]
-            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path)
+            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path, walk=walk)
+            return
+        if walk is not None:
+            walk["end"] = True  # checkpointed by WalkCheckpointMiddleware once the page's links are remembered
+
+    def _walk_step(self, response: Response, ids: list[str]) -> dict[str, Any] | None:
+        """This page's step of the listing walk (`crawler.scheduling.walks`); None in backfills, which end by date."""
+        if self.arguments.since or self.arguments.until:
+            return None
+        previous = response.meta.get(WALK_META) or {}
+        covered = previous.get("covered") or covers(self.crawler, response.meta["archive_listing"], ids)
+        walk = {"start": previous.get("start", ids), "covered": covered}
+        response.meta[WALK_META] = walk
+        return walk
+
+    def listing_failed(self, failure: Failure) -> None:
+        """A listing page past the end may be a 404: the walk ended there. Other failures leave it to resume."""
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status in (404, 410):
+            meta = error.response.meta
+            if meta.get(WALK_META) and meta.get("archive_listing_page", 1) > 1:
+                end_walk(self.crawler, meta["archive_listing"], meta[WALK_META]["start"])
 
     def _walk_on(self, entries: list[ListingEntry], number: int) -> bool:
         """Whether the next listing page can still hold articles we want."""
@@ -134,9 +162,11 @@ class PortalSpider(scrapy.Spider):
     def _article_ids(self, entries: Iterable[ListingEntry]) -> list[str]:
         return [rid for e in entries if self._is_portal_url(e.url) and (rid := self.portal.record_id(e.url))]
 
-    def _listing_request(self, url: str, *, page: int, path: str) -> scrapy.Request:
-        meta = {"archive_listing_page": page, "archive_listing": path, **self._conditional()}
-        return scrapy.Request(url, callback=self.parse_listing, meta=meta)
+    def _listing_request(self, url: str, *, page: int, path: str, walk: dict[str, Any] | None = None) -> scrapy.Request:
+        meta: dict[str, Any] = {"archive_listing_page": page, "archive_listing": path, **self._conditional()}
+        if walk is not None:
+            meta[WALK_META] = {"start": walk["start"], "covered": walk["covered"]}
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, meta=meta)
 
     def _conditional(self) -> dict[str, bool]:
         """Meta of a discovery request: conditional (`crawler.scheduling.conditional`) in scheduled runs only.
