@@ -1,7 +1,8 @@
 """Every directory the archiver writes, derived from the settings in one place.
 
     <ARCHIVE_EXPORTS_DIR>                  records and manifests, one folder per portal
-    <ARCHIVE_STATE_DIR>   = <exports>/.state   dedup state, frontier, validators, run locks
+    <ARCHIVE_STATE_DIR>   = <exports>/.state   dedup state, frontier, walk checkpoints, validators
+    <exports>/.locks                           run locks: one writer per portal's exports, whatever the state dir
     <ARCHIVE_WARC_DIR>    = <exports>/warc     WARC files, their CDXJ indexes, the revisit index
     <ARCHIVE_LOG_DIR>     = <exports>/.logs    one log file per `scrapy crawlall` run
     <ARCHIVE_DRIFT_DIR>   = <exports>/drift    pages saved behind drift alarms
@@ -13,15 +14,19 @@ from being taken for a portal.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
 STATE_DIR_NAME = ".state"
 LOG_DIR_NAME = ".logs"
 RUNS_DIR_NAME = ".runs"
+LOCKS_DIR_NAME = ".locks"
 WARC_DIR_NAME = "warc"
 DRIFT_DIR_NAME = "drift"
 DEFAULT_EXPORTS_DIR = "exports"
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
 
 
 class _Settings(Protocol):
@@ -58,6 +63,21 @@ def drift_dir(settings: _Settings) -> Path:
     return _under_exports(settings, "ARCHIVE_DRIFT_DIR", DRIFT_DIR_NAME)
 
 
+def locks_dir(exports_root: Path) -> Path:
+    """Run locks of an exports root: `<exports>/.locks` (with the files they guard, not in the state dir)."""
+    return exports_root / LOCKS_DIR_NAME
+
+
 def runs_dir(exports_root: Path) -> Path:
     """Run summaries of an exports root: `<exports>/.runs`."""
     return exports_root / RUNS_DIR_NAME
+
+
+def within(root: Path, *names: str) -> Path:
+    """`root / names...`, where every name must be one plain file name (no separator, no `..`, no control
+    character): a path built from a portal name, an argument or a URL part can never leave its root.
+    """
+    for name in names:
+        if not _PLAIN_NAME.match(name):
+            raise ValueError(f"{name!r} cannot name a file or directory under {root}")
+    return root.joinpath(*names)

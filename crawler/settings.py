@@ -95,7 +95,7 @@ ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked
 ARCHIVE_GENERIC_MAX_SITEMAPS = 200  # sitemap files (robots.txt lines, row paths, index children) read per generic crawl
 
 # --- Storage: validation, dedup state, durable JSONL, run lock (docs/operations.md) ---
-ARCHIVE_STATE_DIR = ""  # dedup state (dedup.sqlite3) and run locks; empty = <ARCHIVE_EXPORTS_DIR>/.state
+ARCHIVE_STATE_DIR = ""  # dedup state, frontier, walk checkpoints, validators; empty = <ARCHIVE_EXPORTS_DIR>/.state
 ARCHIVE_VALIDATE_ENABLED = True  # check items against crawler/article.schema.json; problems go to `warnings`
 ARCHIVE_DEDUP_ENABLED = True  # drop unchanged re-fetches, number revisions, link near-duplicates
 ARCHIVE_DEDUP_BACKEND = (

@@ -23,7 +23,7 @@ from crawler.arguments import ArgumentError
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
 from crawler.monitoring.monitor import verdict_of
-from crawler.paths import state_dir
+from crawler.paths import exports_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
 
@@ -55,7 +55,7 @@ class Command(ScrapyCrawlCommand):
         # Taken here for the same reason; held by this process until `run` has finished the crawl.
         try:
             key = spider_class.lock_key(**opts.spargs) if hasattr(spider_class, "lock_key") else name
-            self._lock = acquire(state_dir(self.settings), lock_name(self.settings, key))
+            self._lock = acquire(exports_dir(self.settings), lock_name(self.settings, key))
         except DistributedModeError as exc:
             self._refuse(str(exc))
         except LockedError as exc:

@@ -29,7 +29,7 @@ from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
 from crawler.monitoring.monitor import verdict_of
 from crawler.monitoring.runlogs import new_log_file, prune_logs
-from crawler.paths import exports_dir, log_dir, state_dir
+from crawler.paths import exports_dir, log_dir
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
 
@@ -62,7 +62,7 @@ class Command(BaseRunSpiderCommand):
         self.skipped: list[str] = []
         for name in portals:
             try:
-                self.locks[name] = acquire(state_dir(self.settings), lock_name(self.settings, name))
+                self.locks[name] = acquire(exports_dir(self.settings), lock_name(self.settings, name))
             except DistributedModeError as exc:
                 self._refuse(str(exc))
             except LockedError as exc:

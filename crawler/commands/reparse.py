@@ -34,7 +34,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED
-from crawler.paths import exports_dir, state_dir
+from crawler.paths import exports_dir
 from crawler.spiders.portal import PortalSpider
 from crawler.spiders.reparse import article_records, reparse_spider
 from crawler.store.lock import LockedError, acquire
@@ -110,7 +110,7 @@ class Command(ScrapyCommand):
         plan = article_records(scan(files), latest=opts.latest)
         logger.info("reparse: %d WARC files, %s", len(files), {p: len(r) for p, r in plan.items()} or "no article")
         try:
-            locks = [acquire(state_dir(self.settings), portal) for portal in plan]
+            locks = [acquire(exports_dir(self.settings), portal) for portal in plan]
         except LockedError as exc:
             sys.stderr.write(f"scrapy reparse: {exc}\n")
             self.exitcode = EXIT_LOCKED

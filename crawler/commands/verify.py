@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 
 from crawler.exitcodes import EXIT_FAILURE, EXIT_OK
-from crawler.paths import exports_dir, state_dir
+from crawler.paths import exports_dir
 from crawler.store.verify import report_and_exit_code, verify
 
 if TYPE_CHECKING:
@@ -33,5 +33,5 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         root = exports_dir(self.settings)
-        report = verify(root, args or None, state_dir=state_dir(self.settings))
+        report = verify(root, args or None)
         self.exitcode = EXIT_FAILURE if report_and_exit_code(report) else EXIT_OK

@@ -40,7 +40,7 @@ SKIPPED_SITEMAPS = re.compile(
 )
 """Child sitemaps of an index that list no articles (WordPress/Yoast `category-sitemap.xml`, ...)."""
 MAX_SITEMAP_DEPTH = 3
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}\Z")
 
 
 class GenericPortalSpider(PortalSpider):
@@ -161,14 +161,14 @@ class AnyPortalSpider(GenericPortalSpider):
     """
 
     name = "portal"
+    ARGUMENTS = ("base_url", "name", "since", "until", "refresh")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        base_url, name = self.portal_arguments(**kwargs)
-        portal = any_portal(base_url, name)
-        kwargs["name"] = portal.name
+        portal = any_portal(*self.portal_arguments(**kwargs))
         # The row exists only for this run; PortalSpider reads it from `registry_portal`.
         self.__dict__["registry_portal"] = portal
         super().__init__(*args, **kwargs)
+        self.name = portal.name
 
     @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
@@ -189,6 +189,10 @@ class AnyPortalSpider(GenericPortalSpider):
         name = kwargs.get("name")
         if name is not None and not _NAME.match(str(name)):
             raise ArgumentError(f"name={name!r} must be lower-case letters, digits and '_', starting with a letter")
+        chosen = any_portal(base_url, name).name
+        if chosen in load_registry() or chosen == AnyPortalSpider.name:
+            # Another spider's name would share its files, state and lock with a different site.
+            raise ArgumentError(f"name={chosen!r} is a registry portal's name; choose another with -a name=")
         return base_url, str(name) if name is not None else None
 
 

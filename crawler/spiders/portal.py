@@ -28,7 +28,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.arguments import CrawlArguments
+from crawler.arguments import ArgumentError, CrawlArguments
 from crawler.dedup.state import shared_state
 from crawler.extract.feeds import parse_feed
 from crawler.items import ArticleItem
@@ -40,6 +40,9 @@ DEFINITE_NOT_ARTICLE = frozenset(
     {"photo_page", "video_page", "infographic_page", "listing_page", "not_article_url", "no_article_markup"}
 )
 """Not-an-article reasons that another fetch will not change (others may be a server's passing fault)."""
+_CRAWL_ARGUMENTS = ("base_url", "since", "until", "refresh")
+_SCRAPYD_ARGUMENTS = ("_job",)
+"""Arguments scrapyd adds to every run it starts (`-a _job=<job id>`)."""
 
 
 class PortalSpider(scrapy.Spider):
@@ -52,12 +55,14 @@ class PortalSpider(scrapy.Spider):
     """
 
     registry_portal: ClassVar[PortalDefinition]
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh")
+    """The `-a` arguments a portal spider accepts; any other is refused before the crawl starts."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        arguments = CrawlArguments.parse(
-            **{key: kwargs.pop(key) for key in ("base_url", "since", "until", "refresh") if key in kwargs}
-        )
-        super().__init__(*args, **kwargs)
+        self.validate_arguments(**kwargs)
+        arguments = CrawlArguments.parse(**{key: kwargs[key] for key in _CRAWL_ARGUMENTS if key in kwargs})
+        # Scrapy would make every -a an attribute, `name` and `registry_portal` included: only scrapyd's job id passes.
+        super().__init__(*args, **{key: kwargs[key] for key in _SCRAPYD_ARGUMENTS if key in kwargs})
         self.arguments = arguments
         self.refresh = arguments.refresh
         self.real_portal = self.registry_portal
@@ -75,8 +80,12 @@ class PortalSpider(scrapy.Spider):
 
     @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
-        """Raise `ArgumentError` for bad `-a` values before the crawl starts."""
-        CrawlArguments.parse(**{key: kwargs[key] for key in ("base_url", "since", "until", "refresh") if key in kwargs})
+        """Raise `ArgumentError` for an unknown `-a` name or a bad value before the crawl starts."""
+        unknown = sorted(set(kwargs) - set(cls.ARGUMENTS) - set(_SCRAPYD_ARGUMENTS))
+        if unknown:
+            shown = ", ".join(repr(name)[:40] for name in unknown)
+            raise ArgumentError(f"unknown argument {shown}; accepted: {', '.join(cls.ARGUMENTS)}")
+        CrawlArguments.parse(**{key: kwargs[key] for key in _CRAWL_ARGUMENTS if key in kwargs})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for path in self.portal.listing_paths:

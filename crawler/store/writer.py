@@ -100,7 +100,8 @@ class PortalWriter:
         self.worker = worker
         self.directory = portal_dir(root, portal)
         self.state_id = state_id
-        self._lock = acquire(state_dir, f"{portal}.{worker}" if worker else portal)
+        # The lock lives with the exports (`crawler.store.lock`); `state_dir` only names the caller's state.
+        self._lock = acquire(root, f"{portal}.{worker}" if worker else portal)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.manifest = Manifest.load(self.directory, worker) or Manifest(portal, state_id, worker=worker)
         self._open: dict[str, _Open] = {}
