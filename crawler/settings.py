@@ -41,6 +41,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.warc.middleware.WarcDurabilityMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    "crawler.storage.StorageGuardMiddleware": 10,  # outermost: a storage error anywhere inside stops the run, one line
     "crawler.middlewares.charset.CharsetWarningMiddleware": 100,  # the charset repair's warning on the item
     "crawler.scheduling.listingfirst.ListingFirstMiddleware": 900,  # listing pages ahead of queued articles
     "crawler.scheduling.frontier.FrontierMiddleware": 950,  # article requests remembered until stored

@@ -36,6 +36,8 @@ from crawler.monitoring.drift import DriftWatch
 from crawler.monitoring.report import history
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, Coverage, articles_block, requests_block
 from crawler.paths import exports_dir
+from crawler.storage import REASON as STORAGE_REASON
+from crawler.storage import STAT as STORAGE_STAT
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -171,6 +173,9 @@ class RunMonitor:
         portal, reason = summary["portal"], summary["finish_reason"]
         if not reason.startswith(_NORMAL_FINISH):
             problems.append(_problem("finish", None, reason, "finished", f"{portal}: the run ended with {reason!r}"))
+        storage = self.crawler.stats.get_value(STORAGE_STAT) if self.crawler.stats is not None else None
+        if storage and not reason.startswith(STORAGE_REASON):  # struck while the run was closing anyway
+            problems.append(_problem("storage", None, storage, None, f"{portal}: storage error: {storage}"))
         found = summary["articles"]["found"]
         if found < self.thresholds.min_links and not _all_sources_unchanged(self.crawler):
             message = (
@@ -204,8 +209,8 @@ class RunMonitor:
                 )
 
                 write_report(self.exports_root)
-        except OSError:
-            logger.exception("could not write the run summary or report under %s", self.exports_root)
+        except OSError as exc:  # a full disk: one line, the verdict stands (and the exit code says it)
+            logger.error("could not write the run summary or report under %s: %s", self.exports_root, exc)
             return None
         return path
 

@@ -221,6 +221,17 @@ class PortalWriter:
     def publish(self) -> None:
         self.manifest.save(self.directory)
 
+    def rollback(self) -> None:
+        """Cut every open partition back to what the manifest publishes: the lines after it were never committed
+        (a failed fsync or state commit). A new file with nothing published goes. The writer is stopped by then.
+        """
+        for name, handle in self._open.items():
+            published = self.manifest.partitions.get(name)
+            os.ftruncate(handle.fd, published.bytes if published is not None else 0)
+            os.fsync(handle.fd)
+            if published is None:
+                (self.directory / name).unlink(missing_ok=True)
+
     def _handle(self, partition: str) -> _Open:
         if partition in self._open:
             return self._open[partition]
