@@ -61,6 +61,9 @@ class Command(ScrapyCrawlCommand):
         except LockedError as exc:
             sys.stderr.write(f"scrapy crawl: {exc}\n")
             raise SystemExit(EXIT_LOCKED) from None
+        except OSError as exc:  # the lock lives in the exports: an unwritable exports dir shows here, first
+            sys.stderr.write(f"scrapy crawl: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
+            raise SystemExit(EXIT_FAILURE) from None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process

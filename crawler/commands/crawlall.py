@@ -68,6 +68,9 @@ class Command(BaseRunSpiderCommand):
             except LockedError as exc:
                 sys.stderr.write(f"scrapy crawlall: skipped {exc}\n")
                 self.skipped.append(name)
+            except OSError as exc:  # the locks live in the exports: an unwritable exports dir shows here, first
+                sys.stderr.write(f"scrapy crawlall: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
+                raise SystemExit(EXIT_FAILURE) from None
         self.log_file = self._log_to_file()
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

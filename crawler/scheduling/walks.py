@@ -33,6 +33,7 @@ from weakref import WeakKeyDictionary
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.durable import open_sqlite
 from crawler.paths import state_dir
 
 if TYPE_CHECKING:
@@ -52,15 +53,18 @@ CREATE TABLE IF NOT EXISTS walks (
 """
 
 
+def _setup(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(_SCHEMA)
+
+
 class WalkCheckpoint:
     """Listing-walk checkpoints of one portal in `<state dir>/walks.sqlite3` (each change one transaction)."""
 
     def __init__(self, path: Path, portal: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.portal = portal
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        # An unreadable file is moved aside: no anchor then, so the next walk goes to the listing's end.
+        self._db = open_sqlite(path, _setup)
 
     def anchor(self, listing: str) -> frozenset[str] | None:
         """Page-1 ids of the last finished walk of `listing`; None when no walk of it has finished."""

@@ -38,6 +38,7 @@ from crawler.store.layout import (
     Manifest,
     PartitionEntry,
     iter_lines,
+    manifest_name,
     partition_files,
     portal_dir,
     quarantine_torn_tail,
@@ -103,10 +104,25 @@ class PortalWriter:
         # The lock lives with the exports (`crawler.store.lock`); `state_dir` only names the caller's state.
         self._lock = acquire(root, f"{portal}.{worker}" if worker else portal)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-        self.manifest = Manifest.load(self.directory, worker) or Manifest(portal, state_id, worker=worker)
+        self.manifest = self._load_manifest()
         self._open: dict[str, _Open] = {}
         self.failed: BaseException | None = None
         """Set when a group commit failed: nothing more is written or published this run (`pipelines.groupcommit`)."""
+
+    def _load_manifest(self) -> Manifest:
+        """The manifest, or a new one; an unreadable one is moved aside and rebuilt from the files by `recover`."""
+        try:
+            found = Manifest.load(self.directory, self.worker)
+            return found or Manifest(self.portal, self.state_id, worker=self.worker)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # bad JSON, bad UTF-8, wrong shape
+            path = self.directory / manifest_name(self.worker)
+            aside = path.with_name(f"{path.name}.corrupt-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}")
+            os.replace(path, aside)
+            fsync_dir(self.directory)
+            logger.warning("%s is unreadable (%s): moved aside to %s, rebuilding it from the files", path,
+                           str(exc)[:200], aside.name)  # fmt: skip
+            # No state id: every file is read again, its lines replayed into the state (idempotent), its entry rebuilt.
+            return Manifest(self.portal, "", worker=self.worker)
 
     # --- recovery -----------------------------------------------------------------------------------------
     def recover(self, replay: Replay) -> Recovery:
