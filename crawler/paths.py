@@ -14,6 +14,7 @@ from being taken for a portal.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Protocol
@@ -81,3 +82,37 @@ def within(root: Path, *names: str) -> Path:
         if not _PLAIN_NAME.match(name):
             raise ValueError(f"{name!r} cannot name a file or directory under {root}")
     return root.joinpath(*names)
+
+
+class SymlinkRefused(OSError):
+    """A symlink where the archiver writes; the message is one line."""
+
+
+def refuse_symlinks(root: Path, path: Path) -> None:
+    """Raise `SymlinkRefused` if `path` or any directory between `root` and it is a symlink (`root` may be one).
+
+    A symlink planted in the exports, state or WARC directory would redirect a write outside them.
+    """
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise SymlinkRefused(f"refusing to follow the symlink {current} (under {root})")
+
+
+def first_symlink(*roots: Path) -> Path | None:
+    """The first symlink found anywhere under `roots` (the roots themselves may be symlinks), or None."""
+    for root in roots:
+        for directory, dirs, files in os.walk(root):  # os.walk never descends into a symlinked directory
+            for name in (*dirs, *files):
+                if os.path.islink(os.path.join(directory, name)):
+                    return Path(directory, name)
+    return None
+
+
+def symlink_problem(settings: _Settings) -> str | None:
+    """One line naming a symlink under the exports, state or WARC directory, or None when there is none."""
+    found = first_symlink(exports_dir(settings), state_dir(settings), warc_dir(settings))
+    if found is None:
+        return None
+    return f"refusing to run: {found} is a symlink (nothing under the exports, state or WARC dir may be one)"

@@ -23,7 +23,7 @@ from crawler.arguments import ArgumentError
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_UNHEALTHY
 from crawler.monitoring.monitor import verdict_of
-from crawler.paths import exports_dir
+from crawler.paths import exports_dir, symlink_problem
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
 
@@ -52,6 +52,10 @@ class Command(ScrapyCrawlCommand):
                 validate(**opts.spargs)
         except ArgumentError as exc:
             self._refuse(f"{name}: {exc}")
+        symlink = symlink_problem(self.settings)
+        if symlink is not None:  # it could redirect a write outside the archive
+            sys.stderr.write(f"scrapy crawl: error: {symlink}\n")
+            raise SystemExit(EXIT_FAILURE)
         # Taken here for the same reason; held by this process until `run` has finished the crawl.
         try:
             key = spider_class.lock_key(**opts.spargs) if hasattr(spider_class, "lock_key") else name

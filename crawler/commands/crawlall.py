@@ -29,7 +29,7 @@ from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY
 from crawler.monitoring.monitor import verdict_of
 from crawler.monitoring.runlogs import new_log_file, prune_logs
-from crawler.paths import exports_dir, log_dir
+from crawler.paths import exports_dir, log_dir, symlink_problem
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
 
@@ -58,6 +58,10 @@ class Command(BaseRunSpiderCommand):
             self._refuse("no portal named and ARCHIVE_CRAWLALL_PORTALS is empty")
         self.spider_args = self._split_arguments(opts.spargs, portals)
         self._validate(portals)
+        symlink = symlink_problem(self.settings)
+        if symlink is not None:  # it could redirect a write outside the archive
+            sys.stderr.write(f"scrapy crawlall: error: {symlink}\n")
+            raise SystemExit(EXIT_FAILURE)
         self.locks: dict[str, PortalLock] = {}
         self.skipped: list[str] = []
         for name in portals:

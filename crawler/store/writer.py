@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.durable import fsync_dir, write_all
+from crawler.paths import refuse_symlinks
 from crawler.store.layout import (
     Manifest,
     PartitionEntry,
@@ -252,6 +253,7 @@ class PortalWriter:
         if partition in self._open:
             return self._open[partition]
         path = self.directory / partition
+        refuse_symlinks(self.directory, path.parent)  # a planted year-directory link would lead outside
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         created = not path.exists()
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)

@@ -31,7 +31,7 @@ def record(exports_root: Path, summary: dict[str, Any]) -> Path:
     latest.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()
     day = str(summary["finished_at"])[:10]
-    fd = os.open(directory / f"{day}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(directory / f"{day}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
     try:
         os.write(fd, line)
     finally:
