@@ -91,6 +91,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 ARCHIVE_EXPORTS_DIR = "exports"  # root of every export: <dir>/<portal>/<YYYY>/<YYYY-MM>.jsonl
 ARCHIVE_MAX_LISTING_PAGES = 50  # listing pages walked per listing when no `since` is given
 ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked by a `since` backfill
+ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE = 1000  # article links followed per listing page or feed; the rest are counted
 
 # --- Generic portals (crawler/spiders/generic.py) --------------------------------
 ARCHIVE_GENERIC_MAX_SITEMAPS = 200  # sitemap files (robots.txt lines, row paths, index children) read per generic crawl

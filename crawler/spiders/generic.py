@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,7 +34,7 @@ from crawler.items import ListingEntry
 from crawler.portals.base import PortalDefinition
 from crawler.portals.generic import any_portal
 from crawler.portals.registry import load_registry
-from crawler.spiders.portal import PortalSpider
+from crawler.spiders.portal import SITEMAP_MAX_URLS, PortalSpider
 
 SKIPPED_SITEMAPS = re.compile(
     r"(?:^|[/_-])(?:tag|category|categories|kategori|author|penulis|page|image|video)s?[-_.]", re.IGNORECASE
@@ -91,7 +92,7 @@ class GenericPortalSpider(PortalSpider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/feeds")
-        yield from self._found(parse_feed(response))
+        yield from self._found(parse_feed(response), response)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/sitemaps")
@@ -102,7 +103,7 @@ class GenericPortalSpider(PortalSpider):
                 continue
             if not SKIPPED_SITEMAPS.search(urlsplit(child.url).path):
                 yield from self._sitemap_request(self._on_origin(child.url), depth=depth)
-        yield from self._found(document.entries)
+        yield from self._found(document.entries, response)
 
     def _newest_first(self, sitemaps: list[ListingEntry]) -> list[ListingEntry]:
         """Child sitemaps by `lastmod`, newest first; with `since`, none last modified before it."""
@@ -118,8 +119,12 @@ class GenericPortalSpider(PortalSpider):
         self._sitemaps_read += 1
         yield scrapy.Request(url, callback=self.parse_sitemap, meta={"archive_sitemap_depth": depth})
 
-    def _found(self, entries: Iterable[ListingEntry]) -> Iterable[scrapy.Request]:
-        entries = list(entries)
+    def _found(self, entries: Iterable[ListingEntry], response: Response) -> Iterable[scrapy.Request]:
+        entries = (
+            self._capped(list(entries), response)
+            if response.meta.get("archive_sitemap_depth") is None
+            else (list(islice(entries, SITEMAP_MAX_URLS)))
+        )
         self._portal_links += sum(1 for entry in entries if self._is_portal_url(entry.url))
         yield from self._article_requests(entries)
 
@@ -143,7 +148,7 @@ class GenericPortalSpider(PortalSpider):
             return
         self._count("archive/discovery/listing_pages")
         page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
-        entries = page.entries()
+        entries = self._capped(page.entries(), response)
         yield from self._article_requests(entries)
         number = response.meta.get("archive_listing_page", 1)
         next_url = page.next_page_url()

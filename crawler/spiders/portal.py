@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -36,6 +37,8 @@ from crawler.portals.base import ListingEntry, NotAnArticle, PortalDefinition
 from crawler.portals.registry import load_registry
 from crawler.scheduling.walks import WALK_META, covers, end_walk, walk_unfinished
 
+SITEMAP_MAX_URLS = 50_000
+"""URLs read from one sitemap file: the sitemap protocol's own maximum."""
 DEFINITE_NOT_ARTICLE = frozenset(
     {"photo_page", "video_page", "infographic_page", "listing_page", "not_article_url", "no_article_markup"}
 )
@@ -104,7 +107,7 @@ class PortalSpider(scrapy.Spider):
             return
         self._count("archive/discovery/listing_pages")
         page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
-        entries = page.entries()
+        entries = self._capped(page.entries(), response)
         number, path = response.meta.get("archive_listing_page", 1), response.meta["archive_listing"]
         walk = self._walk_step(response, self._article_ids(entries))
         only_stored = self._only_stored(entries, known=self._listed_ids) and (walk is None or walk["covered"])
@@ -189,7 +192,7 @@ class PortalSpider(scrapy.Spider):
     # --- feeds and sitemaps ----------------------------------------------------
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/feeds")
-        entries = list(parse_feed(response))
+        entries = self._capped(list(parse_feed(response)), response)
         if self._only_stored(entries):
             # A feed has no pager to stop walking; deltafetch drops its stored links before any fetch.
             self._count("archive/incremental/feed_only_stored")
@@ -198,7 +201,7 @@ class PortalSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/sitemaps")
         sitemap = Sitemap(response.body)
-        urls = [entry["loc"] for entry in sitemap if "loc" in entry]
+        urls = [entry["loc"] for entry in islice(sitemap, SITEMAP_MAX_URLS) if "loc" in entry]
         if sitemap.type == "sitemapindex":
             for url in urls:
                 yield scrapy.Request(self._on_origin(url), callback=self.parse_sitemap, meta=self._conditional())
@@ -253,6 +256,18 @@ class PortalSpider(scrapy.Spider):
         yield result
 
     # --- helpers ---------------------------------------------------------------
+    def _capped(self, entries: list[ListingEntry], response: Response) -> list[ListingEntry]:
+        """The first ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE links of a listing page or feed: a hostile page
+        linking 100,000 articles must not queue (and remember in the frontier) them all."""
+        limit = self.settings.getint("ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE")
+        if len(entries) <= limit:
+            return entries
+        self.logger.warning("%s links %d articles; following the first %d (ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE)",
+                            response.url, len(entries), limit)  # fmt: skip
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("archive/discovery/links_over_cap", len(entries) - limit)
+        return entries[:limit]
+
     def _item_in_range(self, item: ArticleItem) -> bool:
         if (self.arguments.since is None and self.arguments.until is None) or not item.published_at:
             return True
