@@ -27,6 +27,8 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # The User-Agent follows ARCHIVE_CONTACT_URL even when that is set with -s.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    # Below RetryMiddleware (550): a download cancelled for its size becomes one warning, not a traceback.
+    "crawler.middlewares.oversize.OversizeMiddleware": 540,
     # Just before Scrapy's RetryMiddleware (550) sees a response; pauses the host after it.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Charset repair and soft errors after decompression (590), so they see the inflated body.
