@@ -19,6 +19,9 @@ ADDONS = {
 }
 # process_request runs in ascending order, process_response in descending order.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    # Scrapy's robots.txt middleware swapped for a subclass that also obeys Crawl-delay.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.scheduling.politeness.CrawlDelayRobotsTxtMiddleware": 100,
     # Before robots.txt and the downloader: a stored article costs no request at all.
     "crawler.scheduling.deltafetch.DeltaFetchMiddleware": 50,
     # Early in process_request (only discovery requests are touched), so late in process_response:
@@ -70,6 +73,7 @@ ITEM_PIPELINES = {
 # --- Politeness -------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+ARCHIVE_ROBOTS_MAX_CRAWL_DELAY_SECONDS = 60.0  # robots.txt Crawl-delay is obeyed up to this many seconds per request
 # Fill ARCHIVE_CONTACT_URL so that portal operators can reach you; it goes into the User-Agent.
 ARCHIVE_CONTACT_URL = "https://github.com/regional-news-archiver/regional-news-archiver"  # operators contact page
 USER_AGENT = f"regional-news-archiver/0.1 (+{ARCHIVE_CONTACT_URL})"
