@@ -48,7 +48,7 @@ def _stored_ids(exports: Path) -> Counter[str]:
 
 
 def _interrupt_after(base_url: str, exports: Path, records: int, signum: int) -> int:
-    """Crawl from scratch and send `signum` once `records` lines are on disk; the lines there at the signal."""
+    """Crawl and send `signum` once `records` lines are on disk; the lines there at the signal."""
     command = [sys.executable, "-m", "scrapy", "crawl", PORTAL, "-a", f"base_url={base_url}"]
     for name, value in {**FAST_SETTINGS, "LOG_LEVEL": "WARNING", "ARCHIVE_EXPORTS_DIR": str(exports)}.items():
         command += ["-s", f"{name}={value}"]
@@ -95,3 +95,33 @@ def test_interrupted_first_run_is_completed_by_at_most_two_ordinary_runs(
         doubled = [record_id for record_id, count in stored.items() if count > 1]
         assert not doubled, f"seed {seed}, point {point + 1}: stored twice: {doubled[:5]}"
     print(f"seed {seed}: articles missing after the first ordinary run: {lost_after_one}")
+
+
+@pytest.mark.e2e
+def test_an_interrupted_walk_after_news_is_finished_past_the_last_anchor(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
+    """A finished walk, then 50 articles published (2.5 listing pages), then a kill part-way: the next
+    ordinary run walks past the previous walk's first page and stores all 50, each once."""
+    seed = int(os.environ.get("ARCHIVE_WALK_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"interrupted-walk-after-news seed: {seed}")
+    rng = random.Random(seed)
+    doc = generate(ARTICLES, seed=11, page_size=20)
+    newest = sorted(doc["articles"], key=lambda a: a["published"])[-50:]
+    doc["articles"] = [a for a in doc["articles"] if a not in newest]
+    data = tmp_path / "data.json"
+    write_file(data, doc)
+    replica = replica_factory(data)
+    exports = tmp_path / "exports"
+    first = run_crawl(PORTAL, exports, base_url=replica.base_url, timeout=300)
+    assert first.process.returncode in (0, 3), first.process.stderr[-3000:]
+    assert len(_stored_ids(exports)) == ARTICLES - 50
+    doc["articles"] += newest
+    write_file(data, doc)
+    records = ARTICLES - 50 + rng.randrange(1, 20)
+    _interrupt_after(replica.base_url, exports, records, rng.choice(SIGNALS))
+    after = run_crawl(PORTAL, exports, base_url=replica.base_url, timeout=300)
+    assert after.process.returncode in (0, 3), after.process.stderr[-3000:]
+    stored = _stored_ids(exports)
+    assert set(stored) == {f"{PORTAL}:{a['id']}" for a in doc["articles"]}, f"seed {seed}"
+    assert max(stored.values()) == 1, f"seed {seed}"
