@@ -3,12 +3,20 @@
 Every file the archiver keeps goes through here, so that what is written is never lost or
 half-written, even on kill -9: a replace is a temporary file written whole and fsynced,
 renamed over the target, then the directory fsynced; a new file is created exclusively.
+SQLite state files are opened here too (`open_sqlite`), so that an unreadable one is moved
+aside and started again rather than blocking every later run.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -65,3 +73,41 @@ def replace_tail(path: Path, offset: int, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_UNREADABLE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+def open_sqlite(path: Path, setup: Callable[[sqlite3.Connection], None], *, timeout: float = 30) -> sqlite3.Connection:
+    """Connect to the SQLite state file `path` and run `setup` on it (pragmas, schema).
+
+    An unreadable file (not a database, corrupt) is moved aside, with its WAL and shared-memory
+    files, to `<name>.corrupt-<UTC time>` with one log line, and a new one is started: every state
+    file can be rebuilt (the dedup state from the export files) or started empty (frontier,
+    validators, walk checkpoints, revisit index), so a damaged file never blocks later runs.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+    try:
+        return _connect(path, setup, timeout)
+    except sqlite3.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _UNREADABLE_CODES:
+            raise
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        for suffix in ("", "-wal", "-shm"):
+            source = path.with_name(path.name + suffix)
+            if source.exists():
+                os.replace(source, path.with_name(f"{path.name}.corrupt-{stamp}{suffix}"))
+        fsync_dir(path.parent)
+        logger.warning("%s is unreadable (%s): moved aside to %s.corrupt-%s, starting a new one", path, exc,
+                       path.name, stamp)  # fmt: skip
+        return _connect(path, setup, timeout)
+
+
+def _connect(path: Path, setup: Callable[[sqlite3.Connection], None], timeout: float) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    try:
+        setup(db)
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -6,6 +6,7 @@
     <ARCHIVE_LOG_DIR>     = <state>/logs           one log file per `scrapy crawlall` run
     <ARCHIVE_DRIFT_DIR>   = <state>/drift          pages saved behind drift alarms
     <state>/runs, <state>/report.html              run summaries and the crawl report (crawler.monitoring.report)
+    <exports>/.locks                               run locks: one writer per portal's exports, whatever the state dir
 
 An empty setting means its default. Bookkeeping lives beside the exports, not inside, so
 that the exports tree holds only what a consumer reads: `exports/**/*.jsonl` is records.
@@ -13,6 +14,8 @@ that the exports tree holds only what a consumer reads: `exports/**/*.jsonl` is 
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,10 +24,13 @@ LEGACY_STATE_DIR_NAME = ".state"
 """Where the state lived inside the exports root before it moved beside it."""
 LOG_DIR_NAME = "logs"
 RUNS_DIR_NAME = "runs"
+LOCKS_DIR_NAME = ".locks"
 WARC_DIR_NAME = "warc"
 DRIFT_DIR_NAME = "drift"
 DEFAULT_EXPORTS_DIR = "exports"
 REPORT_NAME = "report.html"
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
 
 
 class _Settings(Protocol):
@@ -86,3 +92,52 @@ def legacy_bookkeeping(settings: _Settings) -> list[Path]:
     root = exports_dir(settings)
     names = (LEGACY_STATE_DIR_NAME, ".runs", ".logs", DRIFT_DIR_NAME, REPORT_NAME)
     return [root / name for name in names if (root / name).exists()]
+
+
+def locks_dir(exports_root: Path) -> Path:
+    """Run locks of an exports root: `<exports>/.locks` (with the files they guard, not in the state dir)."""
+    return exports_root / LOCKS_DIR_NAME
+
+
+def within(root: Path, *names: str) -> Path:
+    """`root / names...`, where every name must be one plain file name (no separator, no `..`, no control
+    character): a path built from a portal name, an argument or a URL part can never leave its root.
+    """
+    for name in names:
+        if not _PLAIN_NAME.match(name):
+            raise ValueError(f"{name!r} cannot name a file or directory under {root}")
+    return root.joinpath(*names)
+
+
+class SymlinkRefused(OSError):
+    """A symlink where the archiver writes; the message is one line."""
+
+
+def refuse_symlinks(root: Path, path: Path) -> None:
+    """Raise `SymlinkRefused` if `path` or any directory between `root` and it is a symlink (`root` may be one).
+
+    A symlink planted in the exports, state or WARC directory would redirect a write outside them.
+    """
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise SymlinkRefused(f"refusing to follow the symlink {current} (under {root})")
+
+
+def first_symlink(*roots: Path) -> Path | None:
+    """The first symlink found anywhere under `roots` (the roots themselves may be symlinks), or None."""
+    for root in roots:
+        for directory, dirs, files in os.walk(root):  # os.walk never descends into a symlinked directory
+            for name in (*dirs, *files):
+                if os.path.islink(os.path.join(directory, name)):
+                    return Path(directory, name)
+    return None
+
+
+def symlink_problem(settings: _Settings) -> str | None:
+    """One line naming a symlink under the exports, state or WARC directory, or None when there is none."""
+    found = first_symlink(exports_dir(settings), state_dir(settings), warc_dir(settings))
+    if found is None:
+        return None
+    return f"refusing to run: {found} is a symlink (nothing under the exports, state or WARC dir may be one)"

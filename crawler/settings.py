@@ -19,6 +19,9 @@ ADDONS = {
 }
 # process_request runs in ascending order, process_response in descending order.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    # Scrapy's robots.txt middleware swapped for a subclass that also obeys Crawl-delay.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.scheduling.politeness.CrawlDelayRobotsTxtMiddleware": 100,
     # Before robots.txt and the downloader: a stored article costs no request at all.
     "crawler.scheduling.deltafetch.DeltaFetchMiddleware": 50,
     # Early in process_request (only discovery requests are touched), so late in process_response:
@@ -29,6 +32,8 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.middlewares.useragent.ContactUserAgentMiddleware": 500,
     # Just after Scrapy's RetryMiddleware (550) in process_exception order: sees only failures it gave up on.
     "crawler.middlewares.unreachable.UnreachableHostMiddleware": 540,
+    # Below RetryMiddleware (550): a download cancelled for its size becomes one warning, not a traceback.
+    "crawler.middlewares.oversize.OversizeMiddleware": 545,
     # Just before Scrapy's RetryMiddleware (550) sees a response; pauses the host after it.
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
     # Charset repair and soft errors after decompression (590), so they see the inflated body.
@@ -43,9 +48,12 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.warc.middleware.WarcDurabilityMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
+    "crawler.storage.StorageGuardMiddleware": 10,  # outermost: a storage error anywhere inside stops the run, one line
     "crawler.middlewares.charset.CharsetWarningMiddleware": 100,  # the charset repair's warning on the item
     "crawler.scheduling.listingfirst.ListingFirstMiddleware": 900,  # listing pages ahead of queued articles
     "crawler.scheduling.frontier.FrontierMiddleware": 950,  # article requests remembered until stored
+    # After the frontier (outputs flow 950 -> 940): a listing page is checkpointed once its links are remembered.
+    "crawler.scheduling.walks.WalkCheckpointMiddleware": 940,
 }
 EXTENSIONS = {
     "crawler.gcfreeze.GcFreeze": 0,  # gc.freeze() once the engine starts
@@ -70,6 +78,7 @@ ITEM_PIPELINES = {
 # --- Politeness -------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+ARCHIVE_ROBOTS_MAX_CRAWL_DELAY_SECONDS = 60.0  # robots.txt Crawl-delay is obeyed up to this many seconds per request
 # Fill ARCHIVE_CONTACT_URL so that portal operators can reach you; it goes into the User-Agent.
 ARCHIVE_CONTACT_URL = "https://github.com/regional-news-archiver/regional-news-archiver"  # operators contact page
 USER_AGENT = f"regional-news-archiver/0.1 (+{ARCHIVE_CONTACT_URL})"
@@ -93,12 +102,13 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 ARCHIVE_EXPORTS_DIR = "exports"  # root of every export: <dir>/<portal>/<YYYY>/<YYYY-MM>.jsonl
 ARCHIVE_MAX_LISTING_PAGES = 50  # listing pages walked per listing when no `since` is given
 ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked by a `since` backfill
+ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE = 1000  # article links followed per listing page or feed; the rest are counted
 
 # --- Generic portals (crawler/spiders/generic.py) --------------------------------
 ARCHIVE_GENERIC_MAX_SITEMAPS = 200  # sitemap files (robots.txt lines, row paths, index children) read per generic crawl
 
 # --- Storage: validation, dedup state, durable JSONL, run lock (docs/operations.md) ---
-ARCHIVE_STATE_DIR = ""  # dedup state, run locks, run summaries, report; empty = <ARCHIVE_EXPORTS_DIR>-state beside it
+ARCHIVE_STATE_DIR = ""  # dedup state, frontier, walks, validators, run summaries; empty = <ARCHIVE_EXPORTS_DIR>-state
 ARCHIVE_VALIDATE_ENABLED = True  # check items against crawler/article.schema.json; problems go to `warnings`
 ARCHIVE_DEDUP_ENABLED = True  # drop unchanged re-fetches, number revisions, link near-duplicates
 ARCHIVE_DEDUP_BACKEND = (
@@ -169,6 +179,7 @@ ARCHIVE_MAX_PAGES_PER_RUN = 0  # stop a run after this many responses (sets CLOS
 # --- Frontier: discovered articles not yet stored are tried again by later runs (crawler/scheduling/frontier.py) ---
 ARCHIVE_FRONTIER_ENABLED = True  # remember article requests until stored, so an incremental run never loses one
 ARCHIVE_FRONTIER_MAX_ATTEMPTS = 5  # runs that re-issue a pending article before it is given up (logged, counted)
+ARCHIVE_WALK_CHECKPOINT_ENABLED = True  # an interrupted listing walk is finished by the next run before it stops early
 
 # --- Gentle polling: conditional requests for listings, feeds, sitemaps (crawler/scheduling/conditional.py) ---
 ARCHIVE_CONDITIONAL_ENABLED = True  # scheduled runs send remembered ETag/Last-Modified for listings, feeds, sitemaps

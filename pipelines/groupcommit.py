@@ -21,7 +21,9 @@ manifest), only shared. A kill -9 anywhere leaves lines beyond the manifest's co
 next start replays (`crawler.store.writer`). A failed fsync or commit stops the portal's
 writer for the rest of the run, since after a failed fsync nothing written since the last
 good one can be trusted: its waiting items fail, the next start replays whichever of their
-lines are complete on disk, and a later run fetches the others again.
+lines are complete on disk, and a later run fetches the others again. When the state was not
+committed (the fsync or the commit failed), the batch's lines are cut off again at once
+(`PortalWriter.rollback`), so the files stay exactly what their manifest says.
 Needs a running asyncio loop, i.e. Scrapy's default asyncio reactor.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -121,15 +124,20 @@ class GroupCommit:
     async def _commit(self, batch: list[_Pending], cuts: dict[PortalWriter, Cut]) -> None:
         loop = asyncio.get_running_loop()
         writers = list(cuts)
+        step = "fsync"
         try:
             await loop.run_in_executor(None, sync, [fd for cut in cuts.values() for fd in cut.fds])
             self.stats.inc_value("archive/jsonl/fsyncs", sum(len(cut.fds) for cut in cuts.values()))
+            step = "commit"
             kept = await self._commit_state([p.record for p in batch])
+            step = "publish"
             self._drop_lost([p for p, ok in zip(batch, kept, strict=True) if not ok], cuts)
             for writer, cut in cuts.items():
                 await loop.run_in_executor(None, replace_manifest, writer.directory, writer.worker, writer.stage(cut))
         except Exception as exc:  # noqa: BLE001 - every failure ends the same way: nothing in this batch counts
-            self._fail(batch, writers, exc)
+            # Only when surely not in the state: before the commit, or a SQLite commit (rolled back whole).
+            uncommitted = step == "fsync" or (step == "commit" and isinstance(exc, sqlite3.Error))
+            self._fail(batch, writers, exc, rollback=uncommitted)
             return
         self.stats.inc_value("archive/jsonl/commits")
         for pending, ok in zip(batch, kept, strict=True):
@@ -155,14 +163,21 @@ class GroupCommit:
                 if later.writer is writer and later.partition == partition:
                     later.offset -= removed
 
-    def _fail(self, batch: list[_Pending], writers: list[PortalWriter], exc: Exception) -> None:
+    def _fail(self, batch: list[_Pending], writers: list[PortalWriter], exc: Exception, *, rollback: bool) -> None:
         for writer in writers:
             writer.failed = exc
             logger.error("%s: group commit failed, nothing more is stored this run: %s", writer.portal, exc)
+            if rollback:  # not in the state: cut the lines off, so the files are exactly what the manifest says
+                try:
+                    writer.rollback()
+                except OSError as cut_error:  # left for the next start, which replays whole lines beyond the manifest
+                    logger.warning("%s: uncommitted lines not cut off: %s", writer.portal, cut_error)
         # Lines written after the cut are not committed either: their items fail with the batch.
         stranded = [p for p in self._pending if p.writer in writers]
         self._pending = [p for p in self._pending if p.writer not in writers]
         for pending in [*batch, *stranded]:
             self.ledger.release(pending.record["id"])
             if not pending.done.done():
-                pending.done.set_exception(OSError(f"not stored: {exc}"))
+                error = OSError(f"not stored: {exc}")
+                error.__cause__ = exc  # what failed (a full disk, an I/O error) stays visible to the caller
+                pending.done.set_exception(error)

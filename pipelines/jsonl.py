@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -17,6 +18,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.distributed.mode import distributed, worker_id
 from crawler.paths import exports_dir, state_dir
+from crawler.storage import stop_on_storage_error, stopped
 from crawler.store.layout import partition_of
 from crawler.store.lock import LockedError
 from crawler.store.writer import PortalWriter, Recovery
@@ -74,6 +76,9 @@ class JsonLinesPipeline:
 
     async def process_item(self, item: Any) -> Any:
         record = as_record(item)
+        if stopped(self.crawler):  # a full disk: take no further records (the next run fetches them)
+            self.ledger.release(record["id"])
+            raise DropItem(f"not written: the run stopped on a storage error ({record['id']})", log_level="DEBUG")
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         try:
             writer = self._writer(record["portal"])
@@ -83,9 +88,11 @@ class JsonLinesPipeline:
             raise DropItem(f"not written, {exc}", log_level="ERROR") from exc
         try:
             stored = await self.commits.write(writer, partition_of(record, self.worker), record, line)
-        except OSError:
+        except (OSError, sqlite3.Error) as exc:
             self.ledger.release(record["id"])  # a no-op when the failed batch already released it
             self.stats.inc_value("archive/jsonl/failed")
+            if stop_on_storage_error(self.crawler, exc, f"storing {record['id']}"):
+                raise DropItem(f"not written: {record['id']}: {exc}", log_level="DEBUG") from exc
             raise
         if not stored:
             self.stats.inc_value("archive/jsonl/lost_claim")

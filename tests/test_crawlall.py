@@ -77,7 +77,7 @@ def test_portal_list_from_settings(tmp_path: Path, replicas: dict[str, RunningRe
 
 def test_a_locked_portal_is_skipped_and_the_others_run(tmp_path: Path, replicas: dict[str, RunningReplica]) -> None:
     exports = tmp_path / "exports"
-    lock = acquire(state_beside(exports), "antara_kaltim")  # as a still-running cron job would hold it
+    lock = acquire(exports, "antara_kaltim")  # as a still-running cron job would hold it
     try:
         done = crawlall(exports, replicas, *PORTALS)
     finally:

@@ -16,6 +16,7 @@ from crawler.dedup.neardup import NearDupParams
 from crawler.dedup.sqlite import SqliteDedupState
 from crawler.dedup.state import StoredRecord
 from crawler.scheduling.frontier import Frontier
+from crawler.scheduling.walks import WalkCheckpoint
 from tests.replica.data import load_file
 from tests.replica.harness import KALTIM_DATA, RunningReplica, run_crawl
 
@@ -68,3 +69,21 @@ def test_an_old_article_that_failed_once_is_stored_by_the_next_scheduled_run(
     assert "'archive/frontier/reissued': 1" in second.process.stderr
     listing_pages = [r for r in replica.requests(mark) if r["path"].startswith("/terkini")]
     assert len(listing_pages) == 1, "the scheduled run stopped at the first all-stored listing page"
+
+
+def test_walk_checkpoint_keeps_the_anchor_of_the_last_finished_walk(tmp_path: Path) -> None:
+    walks = WalkCheckpoint(tmp_path / "walks.sqlite3", PORTAL)
+    assert walks.anchor("/terkini") is None and walks.unfinished("/terkini") is None
+    walks.begin("/terkini", ["a", "b"])
+    walks.page_done("/terkini", 1)
+    walks.page_done("/terkini", 2)
+    # Killed here: the next open sees an unfinished walk of two pages and still no anchor.
+    walks.close()
+    walks = WalkCheckpoint(tmp_path / "walks.sqlite3", PORTAL)
+    assert walks.unfinished("/terkini") == 2 and walks.anchor("/terkini") is None
+    walks.begin("/terkini", ["c", "a"])
+    walks.finish("/terkini", ["c", "a"])
+    assert walks.anchor("/terkini") == frozenset({"c", "a"}) and walks.unfinished("/terkini") is None
+    walks.begin("/terkini", ["d", "c"])  # a later walk, interrupted: the finished walk's anchor stays
+    assert walks.anchor("/terkini") == frozenset({"c", "a"}) and walks.unfinished("/terkini") == 0
+    assert WalkCheckpoint(tmp_path / "walks.sqlite3", "antara_kalbar").anchor("/terkini") is None

@@ -162,3 +162,18 @@ def test_listing_page_keeps_portal_links_and_follows_the_pager() -> None:
     page = GenericListingPage(HtmlResponse(url="https://x.id/kota", body=body), portal)
     assert [entry.url for entry in page.entries()] == ["https://x.id/kota/banjir-rendam-tiga-kecamatan"]
     assert page.next_page_url() == "https://x.id/kota?page=2"
+
+
+def test_a_gzip_sitemap_is_inflated_only_up_to_the_cap() -> None:
+    import tracemalloc
+
+    from crawler.extract.discovery import gunzip_capped
+
+    bomb = gzip.compress(b"<url><loc>https://x.id/berita/1/a</loc></url>" * 4_000_000)  # ~180 MB inflated
+    tracemalloc.start()
+    body = gunzip_capped(bomb, 1_000_000, "https://x.id/bomb.xml.gz")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(body) == 1_000_000 and peak < 4 * 1_000_000 + len(bomb), peak
+    two_members = gzip.compress(b"<a>") + gzip.compress(b"</a>")
+    assert gunzip_capped(two_members, 100, "https://x.id/two.xml.gz") == b"<a></a>"

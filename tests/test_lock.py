@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from crawler.exitcodes import EXIT_LOCKED
-from crawler.paths import state_beside
 from crawler.store.verify import verify
 from tests.replica.harness import FAST_SETTINGS, KALTIM_DATA, ROOT, RunningReplica, run_crawl
 
@@ -48,7 +48,7 @@ def test_overlapping_runs_of_one_portal(tmp_path: Path, replica_factory: Callabl
     # A download delay keeps the first run busy for several seconds.
     first = _start_crawl("antara_kaltim", kaltim.base_url, exports, DOWNLOAD_DELAY="0.15")
     try:
-        _wait_for_lock(state_beside(exports) / "locks" / "antara_kaltim.lock", first.pid)
+        _wait_for_lock(exports / ".locks" / "antara_kaltim.lock", first.pid)
         second = run_crawl("antara_kaltim", exports, base_url=kaltim.base_url, timeout=60)
         other = run_crawl("antara_kalbar", exports, base_url=kalbar.base_url, timeout=90)
         assert first.poll() is None, "the first run ended before the overlap was tested"
@@ -70,8 +70,32 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path: Path, replica_factory: Call
     replica = replica_factory(KALTIM_DATA)
     exports = tmp_path / "exports"
     first = _start_crawl("antara_kaltim", replica.base_url, exports, DOWNLOAD_DELAY="0.15")
-    _wait_for_lock(state_beside(exports) / "locks" / "antara_kaltim.lock", first.pid)
+    _wait_for_lock(exports / ".locks" / "antara_kaltim.lock", first.pid)
     os.kill(first.pid, 9)
     first.communicate(timeout=30)
     after = run_crawl("antara_kaltim", exports, base_url=replica.base_url)
     assert after.process.returncode == 0, after.process.stderr[-3000:]
+
+
+def test_one_writer_per_exports_whatever_the_state_dir(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
+    replica = replica_factory(KALTIM_DATA)
+    exports = tmp_path / "exports"
+    first = _start_crawl("antara_kaltim", replica.base_url, exports, DOWNLOAD_DELAY="0.15",
+                         ARCHIVE_STATE_DIR=str(tmp_path / "state-a"))  # fmt: skip
+    try:
+        _wait_for_lock(exports / ".locks" / "antara_kaltim.lock", first.pid)
+        os.kill(first.pid, signal.SIGSTOP)  # holds the lock while the second run tries
+        second = run_crawl("antara_kaltim", exports, base_url=replica.base_url, timeout=60,
+                           settings={"ARCHIVE_STATE_DIR": str(tmp_path / "state-b")})  # fmt: skip
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+        _, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err[-3000:]
+    assert second.process.returncode == EXIT_LOCKED, second.process.stderr[-3000:]
+    assert len(second.stderr_lines) == 1 and f"pid {first.pid}" in second.stderr_lines[0]
+    records = [json.loads(line) for p in (exports / "antara_kaltim").rglob("*.jsonl")
+               for line in p.read_text().splitlines()]  # fmt: skip
+    assert records and max(Counter(r["id"] for r in records).values()) == 1
+    assert verify(exports).problems == []

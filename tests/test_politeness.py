@@ -113,3 +113,22 @@ def test_default_user_agent_and_politeness_settings() -> None:
     assert project_settings.ARCHIVE_CONTACT_URL in contact_user_agent(settings)
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.get("ROBOTSTXT_PARSER").endswith("ProtegoRobotParser")
     assert settings.getbool("AUTOTHROTTLE_ENABLED") and settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
+
+
+CRAWL_DELAY_SECONDS = 0.25
+
+
+@pytest.mark.e2e
+def test_robots_crawl_delay_spaces_every_request(
+    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+) -> None:
+    """Crawl-delay wins over the smaller configured delay (0 here): no two requests closer than it (lower bound)."""
+    replica = replica_factory(KALTIM_DATA, "--crawl-delay", str(CRAWL_DELAY_SECONDS))
+    result = run_crawl(PORTAL, tmp_path / "exports", base_url=replica.base_url, env=trap_proxy_env(replica))
+    requests = replica.requests()
+    assert result.process.returncode == 0, result.process.stderr[-3000:]
+    assert requests[0]["path"] == "/robots.txt"
+    arrivals = sorted(_at(r, "received") for r in requests[1:])
+    gaps = [(later - earlier).total_seconds() for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    assert len(gaps) > 10 and min(gaps) >= CRAWL_DELAY_SECONDS - LOG_CLOCK_SLACK_SECONDS, sorted(gaps)[:5]
+    assert f"'archive/politeness/crawl_delay_seconds': {CRAWL_DELAY_SECONDS}" in result.process.stderr

@@ -205,3 +205,18 @@ def test_verify_names_the_record_and_field_that_differ(archive: Archive, tmp_pat
     assert process.returncode == 1, process.stderr[-3000:]
     assert f"{target['id']} rev {target['revision']}: title differ" in process.stdout
     assert "1 differ (1 fields), 0 unmatched" in process.stdout
+
+
+def test_verify_follows_a_record_stored_from_a_revisit() -> None:
+    """After a kill lost the first fetch's record, the next run stored the article from a revisit record;
+    the reparse keeps the first fetch (the second is an unchanged copy): no false mismatch."""
+    from crawler.store.provenance import compare
+
+    first = {"id": "p:1", "revision": 0, "title": "T", "body": "B", "crawled_at": "2024-01-01T00:00:00+00:00",
+             "warc_record_id": "<urn:uuid:a>", "warc_offset": 10, "warc_file": "w1.warc.gz"}  # fmt: skip
+    stored = {**first, "crawled_at": "2024-01-02T00:00:00+00:00", "warc_record_id": "<urn:uuid:b>", "warc_offset": 99}
+    assert compare([stored], [first], {"<urn:uuid:b>": "<urn:uuid:a>"}).ok
+    assert compare([stored], [first]).unmatched == ["p:1 rev 0"]  # before: reported
+    changed = {**stored, "title": "Other"}
+    assert compare([changed], [first], {"<urn:uuid:b>": "<urn:uuid:a>"}).mismatches == {"p:1 rev 0": ["title"]}
+    assert compare([stored], [first], {"<urn:uuid:b>": "<urn:uuid:c>", "<urn:uuid:c>": "<urn:uuid:b>"}).unmatched

@@ -26,7 +26,7 @@ from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
 from crawler.monitoring.report.summary import human_summary
-from crawler.paths import state_dir
+from crawler.paths import exports_dir, symlink_problem
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
 
@@ -90,15 +90,22 @@ class Command(ScrapyCrawlCommand):
                 validate(**opts.spargs)
         except ArgumentError as exc:
             self._refuse(f"{name}: {exc}")
+        symlink = symlink_problem(self.settings)
+        if symlink is not None:  # it could redirect a write outside the archive
+            sys.stderr.write(f"scrapy crawl: error: {symlink}\n")
+            raise SystemExit(EXIT_FAILURE)
         # Taken here for the same reason; held by this process until `run` has finished the crawl.
         try:
             key = spider_class.lock_key(**opts.spargs) if hasattr(spider_class, "lock_key") else name
-            self._lock = acquire(state_dir(self.settings), lock_name(self.settings, key))
+            self._lock = acquire(exports_dir(self.settings), lock_name(self.settings, key))
         except DistributedModeError as exc:
             self._refuse(str(exc))
         except LockedError as exc:
             sys.stderr.write(f"scrapy crawl: {exc}\n")
             raise SystemExit(EXIT_LOCKED) from None
+        except OSError as exc:  # the lock lives in the exports: an unwritable exports dir shows here, first
+            sys.stderr.write(f"scrapy crawl: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
+            raise SystemExit(EXIT_FAILURE) from None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process

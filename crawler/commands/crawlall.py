@@ -34,7 +34,7 @@ from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, E
 from crawler.monitoring.monitor import verdict_of
 from crawler.monitoring.report.summary import outcome_line
 from crawler.monitoring.runlogs import new_log_file, prune_logs
-from crawler.paths import exports_dir, log_dir, state_dir
+from crawler.paths import exports_dir, log_dir, state_dir, symlink_problem
 from crawler.scheduling.politeness import apply_backfill_politeness
 from crawler.store.lock import LockedError, PortalLock, acquire
 
@@ -90,16 +90,23 @@ class Command(BaseRunSpiderCommand):
             self._refuse(problem)
         self.spider_args = self._split_arguments(opts.spargs, portals)
         self._validate(portals)
+        symlink = symlink_problem(self.settings)
+        if symlink is not None:  # it could redirect a write outside the archive
+            sys.stderr.write(f"scrapy crawlall: error: {symlink}\n")
+            raise SystemExit(EXIT_FAILURE)
         self.locks: dict[str, PortalLock] = {}
         self.skipped: list[str] = []
         for name in portals:
             try:
-                self.locks[name] = acquire(state_dir(self.settings), lock_name(self.settings, name))
+                self.locks[name] = acquire(exports_dir(self.settings), lock_name(self.settings, name))
             except DistributedModeError as exc:
                 self._refuse(str(exc))
             except LockedError as exc:
                 sys.stderr.write(f"scrapy crawlall: skipped {exc}\n")
                 self.skipped.append(name)
+            except OSError as exc:  # the locks live in the exports: an unwritable exports dir shows here, first
+                sys.stderr.write(f"scrapy crawlall: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
+                raise SystemExit(EXIT_FAILURE) from None
         self.log_file = self._log_to_file()
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -34,12 +34,12 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.commands.help import describe
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK
-from crawler.paths import exports_dir, state_dir
+from crawler.paths import exports_dir
 from crawler.spiders.portal import PortalSpider
 from crawler.spiders.reparse import article_records, reparse_spider
 from crawler.store.lock import LockedError, acquire
 from crawler.store.provenance import all_records, compare, report_lines
-from crawler.warc.reader import ArchivedRecord, scan, warc_inputs
+from crawler.warc.reader import ArchivedRecord, revisit_originals, scan, warc_inputs
 
 if TYPE_CHECKING:
     import argparse
@@ -106,6 +106,7 @@ class Command(ScrapyCommand):
             self.settings.set("ARCHIVE_EXPORTS_DIR", opts.output, priority="cmdline")
         self.settings.setdict(OFFLINE_SETTINGS, priority="cmdline")
         self._verified: Path | None = None
+        self._originals: dict[str, str] = {}
         if opts.verify:
             # Re-derived records go to a scratch root (with its own state); the real exports are only read.
             self._verified = exports_dir(self.settings)
@@ -123,10 +124,12 @@ class Command(ScrapyCommand):
         files = warc_inputs(Path(arg) for arg in args)
         if not files:
             self._refuse(f"no *.warc.gz file in {', '.join(args)}")
-        plan = article_records(scan(files), latest=opts.latest)
+        scanned = scan(files)
+        self._originals = revisit_originals(scanned)
+        plan = article_records(scanned, latest=opts.latest)
         logger.info("reparse: %d WARC files, %s", len(files), {p: len(r) for p, r in plan.items()} or "no article")
         try:
-            locks = [acquire(state_dir(self.settings), portal) for portal in plan]
+            locks = [acquire(exports_dir(self.settings), portal) for portal in plan]
         except LockedError as exc:
             sys.stderr.write(f"scrapy reparse: {exc}\n")
             self.exitcode = EXIT_LOCKED
@@ -143,7 +146,7 @@ class Command(ScrapyCommand):
 
     def _report_verification(self, stored: Path, scratch: Path) -> None:
         try:
-            result = compare(all_records(stored), all_records(scratch))
+            result = compare(all_records(stored), all_records(scratch), self._originals)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for line in report_lines(result):

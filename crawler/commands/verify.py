@@ -15,7 +15,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.commands.help import describe
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
-from crawler.paths import exports_dir, state_dir
+from crawler.paths import exports_dir
 from crawler.store.verify import report_and_exit_code, verify
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Command(ScrapyCommand):
             self._refuse(f"no exports under {root} (ARCHIVE_EXPORTS_DIR)")
         if missing := [name for name in args if not (root / name).is_dir()]:
             self._refuse(f"no exports under {root} for {', '.join(missing)}")
-        report = verify(root, args or None, state_dir=state_dir(self.settings))
+        report = verify(root, args or None)
         self.exitcode = EXIT_FAILURE if report_and_exit_code(report) else EXIT_OK
 
     def _refuse(self, message: str) -> NoReturn:

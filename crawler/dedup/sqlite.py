@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from crawler.dedup.neardup import Fingerprinter, NearDupParams
 from crawler.dedup.state import Revision, StateError, StoredRecord
+from crawler.durable import open_sqlite
 from crawler.paths import state_dir
 
 if TYPE_CHECKING:
@@ -33,6 +34,13 @@ CREATE TABLE IF NOT EXISTS near_bands (
     key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq)
 ) WITHOUT ROWID;
 """
+
+
+def _setup(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.executescript(_SCHEMA)
+    db.execute("SELECT count(*) FROM meta").fetchone()  # reads a page: a damaged file fails here, not later
 
 
 class SqliteDedupState:
@@ -61,13 +69,11 @@ class SqliteDedupState:
         return state
 
     def __init__(self, path: Path, params: NearDupParams, *, busy_timeout_ms: int = 30_000) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.path = path
         self.fingerprinter = Fingerprinter(params)
-        self._db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        # An unreadable file is moved aside and a new state started: its new state id makes the
+        # JSONL writer replay every export line into it (`crawler.store.writer`), rebuilding it.
+        self._db = open_sqlite(path, _setup, timeout=busy_timeout_ms / 1000)
         self._writer = sqlite3.connect(
             path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
         )

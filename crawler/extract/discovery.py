@@ -6,8 +6,8 @@ sitemap that does not parse yields nothing and a logged warning, like a broken f
 
 from __future__ import annotations
 
-import gzip
 import logging
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -57,13 +57,30 @@ class SitemapDocument:
     entries: list[ListingEntry] = field(default_factory=list)
 
 
+def gunzip_capped(body: bytes, cap: int, url: str) -> bytes:
+    """`body` inflated, at most `cap` bytes of it: decompression stops there (a 400 KB file may inflate to
+    gigabytes), so memory stays bounded by the cap; a cut-off sitemap is read as far as it parses."""
+    out: list[bytes] = []
+    size = 0
+    while body and size < cap:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # one gzip member; the loop reads any next one
+        chunk = inflater.decompress(body, cap - size)
+        out.append(chunk)
+        size += len(chunk)
+        if inflater.unconsumed_tail:
+            logger.warning("gzip sitemap inflates past %d bytes, read up to there: %s", cap, url)
+            break
+        body = inflater.unused_data if inflater.eof else b""
+    return b"".join(out)
+
+
 def parse_sitemap(body: bytes, url: str) -> SitemapDocument:
     """An index's child sitemaps, or a urlset's entries with `news:publication_date` (else `lastmod`) as time."""
     document = SitemapDocument()
     if body[:2] == b"\x1f\x8b":
         try:
-            body = gzip.decompress(body)[:MAX_SITEMAP_BYTES]
-        except (OSError, EOFError):
+            body = gunzip_capped(body, MAX_SITEMAP_BYTES, url)
+        except zlib.error:
             logger.warning("sitemap is not valid gzip: %s", url)
             return document
     try:

@@ -14,6 +14,9 @@ _LD_IN_SCOPE = etree.XPath('.//script[@type="application/ld+json"]/text()')
 _META = etree.XPath("/html/head/meta[@property=$key or @name=$key]/@content")
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNews", "BlogPosting", "AnalysisNewsArticle"})
+MAX_DEPTH = 32
+"""JSON-LD nested deeper than this is skipped (real NewsArticle data is a few levels deep): a hostile
+block nested hundreds of levels would otherwise raise RecursionError somewhere and cost the page."""
 
 
 def news_article(root: etree._Element, scope: etree._Element | None = None) -> dict[str, Any]:
@@ -23,10 +26,7 @@ def news_article(root: etree._Element, scope: etree._Element | None = None) -> d
     if scope is not None:
         scripts += _LD_IN_SCOPE(scope)
     for raw in scripts:
-        try:
-            data = json.loads(str(raw))
-        except ValueError:
-            continue
+        data = _loads(str(raw))
         for candidate in _objects(data):
             types = candidate.get("@type")
             names = set(types) if isinstance(types, list) else {types}
@@ -41,15 +41,39 @@ def objects_of_type(root: etree._Element, type_name: str) -> list[dict[str, Any]
     assert isinstance(scripts, list)
     found = []
     for raw in scripts:
-        try:
-            data = json.loads(str(raw))
-        except ValueError:
-            continue
+        data = _loads(str(raw))
         for candidate in _objects(data):
             types = candidate.get("@type")
             if type_name in (types if isinstance(types, list) else [types]):
                 found.append(candidate)
     return found
+
+
+def _loads(raw: str) -> Any:
+    """The parsed block, or None when it is not JSON or nested deeper than MAX_DEPTH."""
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(raw) > MAX_DEPTH:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _depth(raw: str) -> int:
+    """Deepest nesting of arrays and objects in `raw` (brackets inside strings do not count)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _objects(data: Any) -> list[dict[str, Any]]:

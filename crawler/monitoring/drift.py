@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Self
 from crawler.monitoring.drift_fixtures import FixturePage, save_fixtures
 from crawler.monitoring.report import history
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, is_covered
-from crawler.paths import drift_dir, warc_dir
+from crawler.paths import drift_dir, warc_dir, within
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -237,7 +237,7 @@ class DriftWatch:
             for gap in gaps[: self.rule.max_fixtures]:
                 page = pages.setdefault(str(gap["id"]), FixturePage(gap))
                 page.fields.append(alarm.field)
-        directory = self.drift_dir / spider.name / run_id
+        directory = within(self.drift_dir, spider.name, run_id)
         chosen = list(pages.values())[: self.rule.max_fixtures]
         written = save_fixtures(spider, chosen, directory, self.warc_dir, run_id) if chosen else []
         for alarm in alarms:

@@ -43,6 +43,8 @@ from crawler.monitoring.drift import DriftWatch
 from crawler.monitoring.report import history
 from crawler.monitoring.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, Coverage, articles_block, requests_block
 from crawler.paths import exports_dir, state_dir
+from crawler.storage import REASON as STORAGE_REASON
+from crawler.storage import STAT as STORAGE_STAT
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -191,6 +193,9 @@ class RunMonitor:
         portal, reason = summary["portal"], summary["finish_reason"]
         if not reason.startswith(_NORMAL_FINISH):
             problems.append(_problem("finish", None, reason, "finished", f"{portal}: the run ended with {reason!r}"))
+        storage = self.crawler.stats.get_value(STORAGE_STAT) if self.crawler.stats is not None else None
+        if storage and not reason.startswith(STORAGE_REASON):  # struck while the run was closing anyway
+            problems.append(_problem("storage", None, storage, None, f"{portal}: storage error: {storage}"))
         found = summary["articles"]["found"]
         unreachable = summary["requests"]["unreachable"]
         if unreachable:
@@ -220,8 +225,8 @@ class RunMonitor:
         try:
             path = history.record(self.state_root, summary)
             history.prune(self.state_root, settings.getint("ARCHIVE_REPORT_RETENTION_DAYS"))
-        except OSError:
-            logger.exception("could not write the run summary under %s", self.state_root)
+        except OSError as exc:  # a full disk: one line, the verdict stands (and the exit code says it)
+            logger.error("could not write the run summary under %s: %s", self.state_root, exc)
             return None
         self._report_due = settings.getbool("ARCHIVE_REPORT_ENABLED")
         return path

@@ -9,6 +9,7 @@ settings or the network. This module imports nothing of the families: they impor
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -248,11 +249,22 @@ class ArticlePageBase:
         host = urlsplit(link).netloc.lower()
         return self.portal.is_own_host(link) or host == urlsplit(self.response.url).netloc.lower()
 
+    def _encodable(self, name: str, value: Any) -> Any:
+        """`value` with lone surrogates (e.g. a JSON-LD `"\\ud800"`) replaced by U+FFFD, with a warning.
+
+        Such text cannot be encoded as UTF-8: left in, it would fail the content hash and the line.
+        """
+        cleaned = _without_surrogates(value)
+        if cleaned is not value:
+            self.warnings.append(f"{name}: unencodable characters (lone surrogates) replaced with U+FFFD")
+        return cleaned
+
     def build_item(self, fields: Mapping[str, Any], *, layout: str, problems: Sequence[str] = ()) -> ArticleItem:
         """The record: the family's extracted `fields` inside the envelope every family shares."""
         record_id = self.record_id()
         if record_id is None:  # families refuse such pages before extracting anything
             raise ValueError(f"{self.response.url}: not an article URL of {self.portal.name}")
+        fields = {name: self._encodable(name, value) for name, value in fields.items()}
         title, body = fields["title"], fields["body"]
         item = ArticleItem(
             id=record_id,
@@ -272,3 +284,24 @@ class ArticlePageBase:
             if warning not in self.INITIAL_WARNINGS:  # said on every record: not news for the log
                 logger.warning("%s: %s", self.response.url, warning.encode("unicode_escape").decode("ascii"))
         return item
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """`value` itself when it holds no lone surrogate, else a copy with each replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list | tuple):
+        cleaned = [_without_surrogates(item) for item in value]
+        changed = any(new is not old for new, old in zip(cleaned, value, strict=True))
+        return type(value)(cleaned) if changed else value
+    if isinstance(value, dict):
+        pairs = {key: _without_surrogates(item) for key, item in value.items()}
+        return pairs if any(pairs[key] is not value[key] for key in value) else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: new for f in dataclasses.fields(value)
+                   if (new := _without_surrogates(old := getattr(value, f.name))) is not old}  # fmt: skip
+        return dataclasses.replace(value, **changes) if changes else value
+    return value

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler.durable import open_sqlite
 from crawler.paths import state_dir
 from crawler.warc.not_modified import ORIGINAL_META_KEY
 
@@ -65,15 +66,17 @@ class Validators:
     warc_date: str | None = None
 
 
+def _setup(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(_SCHEMA)
+
+
 class ValidatorStore:
     """Validators per (portal, URL) in one SQLite file; URLs include the origin, since validators are per server."""
 
     def __init__(self, path: Path, portal: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.portal = portal
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sqlite(path, _setup)  # an unreadable file is moved aside: no validators, full pages
 
     def get(self, url: str) -> Validators | None:
         row = self._db.execute(

@@ -27,6 +27,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.dedup.state import DedupState, shared_state
+from crawler.durable import open_sqlite
 from crawler.items import ArticleItem
 from crawler.paths import state_dir
 
@@ -44,15 +45,17 @@ CREATE TABLE IF NOT EXISTS pending (
 """
 
 
+def _setup(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(_SCHEMA)
+
+
 class Frontier:
     """Pending article requests of one portal in `<state dir>/frontier.sqlite3`."""
 
     def __init__(self, path: Path, portal: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         self.portal = portal
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sqlite(path, _setup)  # an unreadable file is moved aside: the frontier starts empty
 
     def add(self, record_id: str, path: str) -> None:
         self.add_many([(record_id, path)])

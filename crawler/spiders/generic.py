@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,14 +34,14 @@ from crawler.items import ListingEntry
 from crawler.portals.base import PortalDefinition
 from crawler.portals.generic import any_portal
 from crawler.portals.registry import load_registry
-from crawler.spiders.portal import PortalSpider
+from crawler.spiders.portal import SITEMAP_MAX_URLS, PortalSpider
 
 SKIPPED_SITEMAPS = re.compile(
     r"(?:^|[/_-])(?:tag|category|categories|kategori|author|penulis|page|image|video)s?[-_.]", re.IGNORECASE
 )
 """Child sitemaps of an index that list no articles (WordPress/Yoast `category-sitemap.xml`, ...)."""
 MAX_SITEMAP_DEPTH = 3
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}\Z")
 
 
 class GenericPortalSpider(PortalSpider):
@@ -91,7 +92,7 @@ class GenericPortalSpider(PortalSpider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/feeds")
-        yield from self._found(parse_feed(response))
+        yield from self._found(parse_feed(response), response)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/sitemaps")
@@ -102,7 +103,7 @@ class GenericPortalSpider(PortalSpider):
                 continue
             if not SKIPPED_SITEMAPS.search(urlsplit(child.url).path):
                 yield from self._sitemap_request(self._on_origin(child.url), depth=depth)
-        yield from self._found(document.entries)
+        yield from self._found(document.entries, response)
 
     def _newest_first(self, sitemaps: list[ListingEntry]) -> list[ListingEntry]:
         """Child sitemaps by `lastmod`, newest first; with `since`, none last modified before it."""
@@ -118,8 +119,12 @@ class GenericPortalSpider(PortalSpider):
         self._sitemaps_read += 1
         yield scrapy.Request(url, callback=self.parse_sitemap, meta={"archive_sitemap_depth": depth})
 
-    def _found(self, entries: Iterable[ListingEntry]) -> Iterable[scrapy.Request]:
-        entries = list(entries)
+    def _found(self, entries: Iterable[ListingEntry], response: Response) -> Iterable[scrapy.Request]:
+        entries = (
+            self._capped(list(entries), response)
+            if response.meta.get("archive_sitemap_depth") is None
+            else (list(islice(entries, SITEMAP_MAX_URLS)))
+        )
         self._portal_links += sum(1 for entry in entries if self._is_portal_url(entry.url))
         yield from self._article_requests(entries)
 
@@ -143,7 +148,7 @@ class GenericPortalSpider(PortalSpider):
             return
         self._count("archive/discovery/listing_pages")
         page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
-        entries = page.entries()
+        entries = self._capped(page.entries(), response)
         yield from self._article_requests(entries)
         number = response.meta.get("archive_listing_page", 1)
         next_url = page.next_page_url()
@@ -161,14 +166,14 @@ class AnyPortalSpider(GenericPortalSpider):
     """
 
     name = "portal"
+    ARGUMENTS = ("base_url", "name", "since", "until", "refresh")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        base_url, name = self.portal_arguments(**kwargs)
-        portal = any_portal(base_url, name)
-        kwargs["name"] = portal.name
+        portal = any_portal(*self.portal_arguments(**kwargs))
         # The row exists only for this run; PortalSpider reads it from `registry_portal`.
         self.__dict__["registry_portal"] = portal
         super().__init__(*args, **kwargs)
+        self.name = portal.name
 
     @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
@@ -189,6 +194,10 @@ class AnyPortalSpider(GenericPortalSpider):
         name = kwargs.get("name")
         if name is not None and not _NAME.match(str(name)):
             raise ArgumentError(f"name={name!r} must be lower-case letters, digits and '_', starting with a letter")
+        chosen = any_portal(base_url, name).name
+        if chosen in load_registry() or chosen == AnyPortalSpider.name:
+            # Another spider's name would share its files, state and lock with a different site.
+            raise ArgumentError(f"name={chosen!r} is a registry portal's name; choose another with -a name=")
         return base_url, str(name) if name is not None else None
 
 

@@ -11,6 +11,7 @@ Request meta keys (all namespaced):
     archive_listing_page: 1-based page number of a listing request.
     archive_conditional: True on listing, feed and sitemap requests of scheduled runs
         (sent with remembered validators by `crawler.scheduling.conditional`; a `304` never reaches a callback).
+    archive_walk: the listing walk a listing request belongs to (`crawler.scheduling.walks`).
 """
 
 from __future__ import annotations
@@ -18,26 +19,35 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, date, datetime
 from functools import cached_property
+from itertools import islice
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
-from crawler.arguments import CrawlArguments
+from crawler.arguments import ArgumentError, CrawlArguments
 from crawler.dedup.state import shared_state
 from crawler.extract.feeds import parse_feed
 from crawler.extract.limits import PageLimits
 from crawler.items import ArticleItem
 from crawler.portals.base import ListingEntry, NotAnArticle, PortalDefinition
 from crawler.portals.registry import load_registry
+from crawler.scheduling.walks import WALK_META, covers, end_walk, walk_unfinished
 
+SITEMAP_MAX_URLS = 50_000
+"""URLs read from one sitemap file: the sitemap protocol's own maximum."""
 DEFINITE_NOT_ARTICLE = frozenset(
     {"photo_page", "video_page", "infographic_page", "listing_page", "not_article_url", "no_article_markup"}
 )
 """Not-an-article reasons that another fetch will not change (others may be a server's passing fault)."""
+_CRAWL_ARGUMENTS = ("base_url", "since", "until", "refresh")
+_SCRAPYD_ARGUMENTS = ("_job",)
+"""Arguments scrapyd adds to every run it starts (`-a _job=<job id>`)."""
 
 
 class PortalSpider(scrapy.Spider):
@@ -50,12 +60,14 @@ class PortalSpider(scrapy.Spider):
     """
 
     registry_portal: ClassVar[PortalDefinition]
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh")
+    """The `-a` arguments a portal spider accepts; any other is refused before the crawl starts."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        arguments = CrawlArguments.parse(
-            **{key: kwargs.pop(key) for key in ("base_url", "since", "until", "refresh") if key in kwargs}
-        )
-        super().__init__(*args, **kwargs)
+        self.validate_arguments(**kwargs)
+        arguments = CrawlArguments.parse(**{key: kwargs[key] for key in _CRAWL_ARGUMENTS if key in kwargs})
+        # Scrapy would make every -a an attribute, `name` and `registry_portal` included: only scrapyd's job id passes.
+        super().__init__(*args, **{key: kwargs[key] for key in _SCRAPYD_ARGUMENTS if key in kwargs})
         self.arguments = arguments
         self.refresh = arguments.refresh
         self.real_portal = self.registry_portal
@@ -73,12 +85,19 @@ class PortalSpider(scrapy.Spider):
 
     @classmethod
     def validate_arguments(cls, **kwargs: Any) -> None:
-        """Raise `ArgumentError` for bad `-a` values before the crawl starts."""
-        CrawlArguments.parse(**{key: kwargs[key] for key in ("base_url", "since", "until", "refresh") if key in kwargs})
+        """Raise `ArgumentError` for an unknown `-a` name or a bad value before the crawl starts."""
+        unknown = sorted(set(kwargs) - set(cls.ARGUMENTS) - set(_SCRAPYD_ARGUMENTS))
+        if unknown:
+            shown = ", ".join(repr(name)[:40] for name in unknown)
+            raise ArgumentError(f"unknown argument {shown}; accepted: {', '.join(cls.ARGUMENTS)}")
+        CrawlArguments.parse(**{key: kwargs[key] for key in _CRAWL_ARGUMENTS if key in kwargs})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for path in self.portal.listing_paths:
-            yield self._listing_request(self.portal.base_url + path, page=1, path=path)
+            request = self._listing_request(self.portal.base_url + path, page=1, path=path)
+            if walk_unfinished(self.crawler, path):
+                request.meta.pop("archive_conditional", None)  # a 304 would end the walk before it resumes
+            yield request
         for path in self.portal.feed_paths:
             yield scrapy.Request(self.portal.base_url + path, callback=self.parse_feed, meta=self._conditional())
         for path in self.portal.sitemap_paths:
@@ -90,20 +109,41 @@ class PortalSpider(scrapy.Spider):
             return
         self._count("archive/discovery/listing_pages")
         page = self.portal.listing_page(response, self.real_portal, now=datetime.now(UTC))
-        entries = page.entries()
-        only_stored = self._only_stored(entries, known=self._listed_ids)
+        entries = self._capped(page.entries(), response)
+        number, path = response.meta.get("archive_listing_page", 1), response.meta["archive_listing"]
+        walk = self._walk_step(response, self._article_ids(entries))
+        only_stored = self._only_stored(entries, known=self._listed_ids) and (walk is None or walk["covered"])
         self._listed_ids.update(self._article_ids(entries))
         yield from self._article_requests(entries)
-        number = response.meta.get("archive_listing_page", 1)
         if only_stored:
             self.logger.info("incremental stop: listing page %d holds only stored articles (%s)", number, response.url)
             self._count("archive/incremental/listing_stops")
         elif self._walk_on(entries, number):
             next_url = page.next_page_url() or self.portal.pagination_template.format(
-                path=self.portal.base_url + response.meta["archive_listing"], page=number + 1
+                path=self.portal.base_url + path, page=number + 1
             )
-            path = response.meta["archive_listing"]
-            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path)
+            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path, walk=walk)
+            return
+        if walk is not None:
+            walk["end"] = True  # checkpointed by WalkCheckpointMiddleware once the page's links are remembered
+
+    def _walk_step(self, response: Response, ids: list[str]) -> dict[str, Any] | None:
+        """This page's step of the listing walk (`crawler.scheduling.walks`); None in backfills, which end by date."""
+        if self.arguments.since or self.arguments.until:
+            return None
+        previous = response.meta.get(WALK_META) or {}
+        covered = previous.get("covered") or covers(self.crawler, response.meta["archive_listing"], ids)
+        walk = {"start": previous.get("start", ids), "covered": covered}
+        response.meta[WALK_META] = walk
+        return walk
+
+    def listing_failed(self, failure: Failure) -> None:
+        """A listing page past the end may be a 404: the walk ended there. Other failures leave it to resume."""
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status in (404, 410):
+            meta = error.response.meta
+            if meta.get(WALK_META) and meta.get("archive_listing_page", 1) > 1:
+                end_walk(self.crawler, meta["archive_listing"], meta[WALK_META]["start"])
 
     def _walk_on(self, entries: list[ListingEntry], number: int) -> bool:
         """Whether the next listing page can still hold articles we want."""
@@ -136,9 +176,11 @@ class PortalSpider(scrapy.Spider):
     def _article_ids(self, entries: Iterable[ListingEntry]) -> list[str]:
         return [rid for e in entries if self._is_portal_url(e.url) and (rid := self.portal.record_id(e.url))]
 
-    def _listing_request(self, url: str, *, page: int, path: str) -> scrapy.Request:
-        meta = {"archive_listing_page": page, "archive_listing": path, **self._conditional()}
-        return scrapy.Request(url, callback=self.parse_listing, meta=meta)
+    def _listing_request(self, url: str, *, page: int, path: str, walk: dict[str, Any] | None = None) -> scrapy.Request:
+        meta: dict[str, Any] = {"archive_listing_page": page, "archive_listing": path, **self._conditional()}
+        if walk is not None:
+            meta[WALK_META] = {"start": walk["start"], "covered": walk["covered"]}
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, meta=meta)
 
     def _conditional(self) -> dict[str, bool]:
         """Meta of a discovery request: conditional (`crawler.scheduling.conditional`) in scheduled runs only.
@@ -152,7 +194,7 @@ class PortalSpider(scrapy.Spider):
     # --- feeds and sitemaps ----------------------------------------------------
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/feeds")
-        entries = list(parse_feed(response))
+        entries = self._capped(list(parse_feed(response)), response)
         if self._only_stored(entries):
             # A feed has no pager to stop walking; deltafetch drops its stored links before any fetch.
             self._count("archive/incremental/feed_only_stored")
@@ -161,7 +203,7 @@ class PortalSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("archive/discovery/sitemaps")
         sitemap = Sitemap(response.body)
-        urls = [entry["loc"] for entry in sitemap if "loc" in entry]
+        urls = [entry["loc"] for entry in islice(sitemap, SITEMAP_MAX_URLS) if "loc" in entry]
         if sitemap.type == "sitemapindex":
             for url in urls:
                 yield scrapy.Request(self._on_origin(url), callback=self.parse_sitemap, meta=self._conditional())
@@ -224,6 +266,18 @@ class PortalSpider(scrapy.Spider):
     @cached_property
     def _page_limits(self) -> PageLimits:
         return PageLimits.from_settings(self.settings)
+
+    def _capped(self, entries: list[ListingEntry], response: Response) -> list[ListingEntry]:
+        """The first ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE links of a listing page or feed: a hostile page
+        linking 100,000 articles must not queue (and remember in the frontier) them all."""
+        limit = self.settings.getint("ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE")
+        if len(entries) <= limit:
+            return entries
+        self.logger.warning("%s links %d articles; following the first %d (ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE)",
+                            response.url, len(entries), limit)  # fmt: skip
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("archive/discovery/links_over_cap", len(entries) - limit)
+        return entries[:limit]
 
     def _item_in_range(self, item: ArticleItem) -> bool:
         if (self.arguments.since is None and self.arguments.until is None) or not item.published_at:

@@ -37,7 +37,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 UNDATED = "undated.jsonl"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])")
-_PORTAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PORTAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 WORKER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """A worker id: letters, digits, `_` and `-` (no dots: they separate it in file names)."""
 

@@ -1,6 +1,8 @@
 """Per-portal run lock: two runs of one portal never overlap; different portals run side by side.
 
-The lock is an exclusive `flock` on `<state dir>/locks/<portal>.lock`. The kernel drops it
+The lock is an exclusive `flock` on `<exports>/.locks/<portal>.lock`: it lives with the files it
+guards, so two runs writing one exports directory exclude each other whatever their state
+directories. The kernel drops it
 when the process ends, however it ends (kill -9 included), so a crashed run never leaves a
 stale lock behind. The `crawl` command takes it before the crawl starts (a second run
 refuses with `EXIT_LOCKED`); the JSONL writer takes it again before touching a portal's
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+from crawler.paths import locks_dir
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 
 class LockedError(RuntimeError):
@@ -43,16 +47,16 @@ class PortalLock:
 _HELD: dict[Path, PortalLock] = {}
 
 
-def acquire(state_dir: Path, portal: str) -> PortalLock:
-    """Take `portal`'s lock without waiting; raise `LockedError` if another process holds it."""
+def acquire(exports_root: Path, portal: str) -> PortalLock:
+    """Take `portal`'s lock under `exports_root` without waiting; raise `LockedError` if another process holds it."""
     if not _SAFE_NAME.match(portal):
         raise ValueError(f"portal name {portal!r} cannot name a lock file")
-    path = (state_dir / "locks" / f"{portal}.lock").absolute()
+    path = (locks_dir(exports_root) / f"{portal}.lock").absolute()
     if path in _HELD:
         _HELD[path].holders += 1
         return _HELD[path]
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -12,7 +12,7 @@ exactly which fields of which records the new parser reads differently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,10 @@ from crawler.store.layout import read_archive
 
 HISTORY_FIELDS = frozenset({"revision", "previous_hash", "revision_diff", "near_duplicate_of"})
 """Fields set from the archive's history (dedup), not from the page: not re-derivable from one response."""
+FETCH_FIELDS = frozenset({"crawled_at", "warc_file", "warc_record_id", "warc_offset"})
+"""Fields naming which fetch a record was parsed from: a record stored from a revisit (the same payload
+fetched again, e.g. after a kill lost the first fetch's record) is re-derived from the first fetch, which
+the reparse keeps while dropping the unchanged second one; these fields then differ by design."""
 
 
 @dataclass
@@ -42,21 +46,33 @@ def all_records(root: Path) -> Iterator[dict[str, Any]]:
         yield from read_archive(directory)
 
 
-def compare(stored: Iterable[dict[str, Any]], derived: Iterable[dict[str, Any]]) -> Verification:
-    """Stored records against the records re-derived from the same WARC responses."""
+def compare(
+    stored: Iterable[dict[str, Any]], derived: Iterable[dict[str, Any]], originals: Mapping[str, str] | None = None
+) -> Verification:
+    """Stored records against the records re-derived from the same WARC responses.
+
+    `originals` maps a revisit record's id to the response holding its payload
+    (`crawler.warc.reader.revisit_originals`): a record stored from a revisit is compared with the
+    record re-derived from that response, except for the fields naming the fetch (FETCH_FIELDS).
+    """
     by_response = {record["warc_record_id"]: record for record in derived if record.get("warc_record_id")}
+    originals = originals or {}
     result = Verification()
     for record in stored:
         key = f"{record['id']} rev {record.get('revision', 0)}"
-        twin = by_response.get(record.get("warc_record_id") or "")
+        source = record.get("warc_record_id") or ""
+        twin, skipped = by_response.get(source), HISTORY_FIELDS
+        for _ in range(len(originals)):  # a revisit of a revisit is followed too, never in a loop
+            if twin is not None or source not in originals:
+                break
+            source = originals[source]
+            twin, skipped = by_response.get(source), HISTORY_FIELDS | FETCH_FIELDS
         result.checked += 1
         if twin is None:
             result.unmatched.append(key)
             continue
         differing = sorted(
-            name
-            for name in record.keys() | twin.keys()
-            if name not in HISTORY_FIELDS and record.get(name) != twin.get(name)
+            name for name in record.keys() | twin.keys() if name not in skipped and record.get(name) != twin.get(name)
         )
         if differing:
             result.mismatches[key] = differing

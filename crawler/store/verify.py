@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
-from crawler.paths import state_beside
 from crawler.schema import schema_problems
 from crawler.store.layout import Manifest, PartitionEntry, manifest_name, partition_files, partition_of, worker_of
 from crawler.store.lock import LockedError, acquire
@@ -41,15 +40,16 @@ class Report:
     records: int = 0
 
 
-def verify(root: Path, portals: Sequence[str] | None = None, *, state_dir: Path | None = None) -> Report:
+def verify(root: Path, portals: Sequence[str] | None = None) -> Report:
     report = Report()
     names = portals or sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for portal in names:
-        _verify_portal(root / portal, portal, state_dir or state_beside(root), report)
+        # Run locks live under the exports root whatever the state directory (`crawler.store.lock`).
+        _verify_portal(root / portal, portal, root, report)
     return report
 
 
-def _verify_portal(directory: Path, portal: str, state_dir: Path, report: Report) -> None:
+def _verify_portal(directory: Path, portal: str, root: Path, report: Report) -> None:
     if not directory.is_dir():
         report.problems.append(f"{portal}: no export directory {directory}")
         return
@@ -70,17 +70,17 @@ def _verify_portal(directory: Path, portal: str, state_dir: Path, report: Report
     versions: Versions = {}
     for name in sorted(on_disk & listed):
         worker = worker_of(name)
-        idle = _idle(state_dir, f"{portal}.{worker}" if worker else portal)
+        idle = _idle(root, f"{portal}.{worker}" if worker else portal)
         _verify_file(directory, name, entries[name], idle, versions, report)
     _verify_revisions(portal, versions, report)
     quarantined = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.quarantine-*"))
     report.notes += [f"{portal}/{name}: torn line quarantined by crash recovery" for name in quarantined]
 
 
-def _idle(state_dir: Path, lock: str) -> bool:
+def _idle(root: Path, lock: str) -> bool:
     """Whether no run holds the portal's (or the portal worker's) lock (probed by taking and releasing it)."""
     try:
-        acquire(state_dir, lock).release()
+        acquire(root, lock).release()
     except LockedError:
         return False
     return True
@@ -148,13 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.store.verify", description=__doc__.split("\n")[0])
     parser.add_argument("portals", nargs="*", help="portal directories to check (default: all)")
     parser.add_argument("--exports", type=Path, default=Path("exports"), help="ARCHIVE_EXPORTS_DIR")
-    parser.add_argument("--state-dir", type=Path, default=None, help="ARCHIVE_STATE_DIR (default: <exports>-state)")
     args = parser.parse_args(argv)
     # Nothing to check is a usage error (EXIT_CONFIG, as `scrapy verify`), not a broken archive.
     if missing := [name for name in args.portals or [""] if not (args.exports / name).is_dir()]:
         sys.stderr.write(f"verify: error: no exports under {args.exports} for {', '.join(missing) or 'any portal'}\n")
         return EXIT_CONFIG
-    return report_and_exit_code(verify(args.exports, args.portals, state_dir=args.state_dir))
+    return report_and_exit_code(verify(args.exports, args.portals))
 
 
 def report_and_exit_code(report: Report) -> int:

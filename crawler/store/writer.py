@@ -33,11 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.durable import write_all
+from crawler.durable import fsync_dir, write_all
+from crawler.paths import refuse_symlinks
 from crawler.store.layout import (
     Manifest,
     PartitionEntry,
     iter_lines,
+    manifest_name,
     partition_files,
     portal_dir,
     quarantine_torn_tail,
@@ -101,14 +103,30 @@ class PortalWriter:
         self.worker = worker
         self.directory = portal_dir(root, portal)
         self.state_id = state_id
-        self._lock = acquire(state_dir, f"{portal}.{worker}" if worker else portal)
+        # The lock lives with the exports (`crawler.store.lock`); `state_dir` only names the caller's state.
+        self._lock = acquire(root, f"{portal}.{worker}" if worker else portal)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-        self.manifest = Manifest.load(self.directory, worker) or Manifest(portal, state_id, worker=worker)
+        self.manifest = self._load_manifest()
         self._open: dict[str, _Open] = {}
         self._new_names: set[Path] = set()
         """Directories holding files created since the last cut, fsynced with the cut's files."""
         self.failed: BaseException | None = None
         """Set when a group commit failed: nothing more is written or published this run (`pipelines.groupcommit`)."""
+
+    def _load_manifest(self) -> Manifest:
+        """The manifest, or a new one; an unreadable one is moved aside and rebuilt from the files by `recover`."""
+        try:
+            found = Manifest.load(self.directory, self.worker)
+            return found or Manifest(self.portal, self.state_id, worker=self.worker)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # bad JSON, bad UTF-8, wrong shape
+            path = self.directory / manifest_name(self.worker)
+            aside = path.with_name(f"{path.name}.corrupt-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}")
+            os.replace(path, aside)
+            fsync_dir(self.directory)
+            logger.warning("%s is unreadable (%s): moved aside to %s, rebuilding it from the files", path,
+                           str(exc)[:200], aside.name)  # fmt: skip
+            # No state id: every file is read again, its lines replayed into the state (idempotent), its entry rebuilt.
+            return Manifest(self.portal, "", worker=self.worker)
 
     # --- recovery -----------------------------------------------------------------------------------------
     def recover(self, replay: Replay) -> Recovery:
@@ -225,10 +243,22 @@ class PortalWriter:
     def publish(self) -> None:
         self.manifest.save(self.directory)
 
+    def rollback(self) -> None:
+        """Cut every open partition back to what the manifest publishes: the lines after it were never committed
+        (a failed fsync or state commit). A new file with nothing published goes. The writer is stopped by then.
+        """
+        for name, handle in self._open.items():
+            published = self.manifest.partitions.get(name)
+            os.ftruncate(handle.fd, published.bytes if published is not None else 0)
+            os.fsync(handle.fd)
+            if published is None:
+                (self.directory / name).unlink(missing_ok=True)
+
     def _handle(self, partition: str) -> _Open:
         if partition in self._open:
             return self._open[partition]
         path = self.directory / partition
+        refuse_symlinks(self.directory, path.parent)  # a planted year-directory link would lead outside
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
         created = not path.exists()
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)

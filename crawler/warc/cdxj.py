@@ -23,7 +23,9 @@ def write_cdxj(warc: Path) -> Path:
     """Index `warc` into `<name>.cdxj` beside it (atomically) and return the index path."""
     target = cdxj_path(warc)
     partial = target.with_name(target.name + ".partial")
-    with partial.open("w", encoding="utf-8") as out:
+    partial.unlink(missing_ok=True)  # a leftover of a killed run: created anew, never followed or truncated
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
         CDXJIndexer(output=out, inputs=[str(warc)], sort=True).process_all()
         out.flush()
         os.fsync(out.fileno())

@@ -17,25 +17,29 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from crawler.durable import open_sqlite
 from crawler.warc.records import PayloadRef
 
 INDEX_NAME = "payloads.sqlite3"
 FLUSH_EVERY = 64
 
 
+def _setup(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable against a process crash; a lost entry after a power cut only
+    # means the next identical payload is stored in full once more.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS payloads (uri TEXT NOT NULL, digest TEXT NOT NULL,"
+        " record_id TEXT NOT NULL, date TEXT NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL,"
+        " PRIMARY KEY (uri, digest)) WITHOUT ROWID"
+    )
+
+
 class PayloadIndex:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable against a process crash; a lost entry after a power cut only
-        # means the next identical payload is stored in full once more.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS payloads (uri TEXT NOT NULL, digest TEXT NOT NULL,"
-            " record_id TEXT NOT NULL, date TEXT NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL,"
-            " PRIMARY KEY (uri, digest)) WITHOUT ROWID"
-        )
+        # An unreadable index is moved aside: payloads are then stored in full once more.
+        self._db = open_sqlite(path, _setup)
         self._pending: dict[tuple[str, str], PayloadRef] = {}
 
     def find(self, uri: str, digest: str) -> PayloadRef | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
 from crawler.paths import warc_dir
+from crawler.storage import stop_on_storage_error
 from crawler.warc.cdxj import write_cdxj
 from crawler.warc.digests import INDEX_NAME, PayloadIndex
 from crawler.warc.durability import GroupSync
@@ -54,6 +56,7 @@ class WarcArchiver:
     """
 
     def __init__(self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool) -> None:
+        self.crawler = crawler
         self.directory = directory
         self.max_bytes = max_bytes
         self.revisits = revisits
@@ -133,11 +136,12 @@ class WarcArchiver:
             request.meta[META_KEY] = self._archive(
                 request, exchange_from_scrapy(request, response, target_uri(spider, response.url))
             )
-        except OSError:
-            # A full disk must not stop the crawl: JSONL is the archive of record, and the
-            # file was cut back to its last whole record by OpenWarc.append.
-            logger.exception("WARC: could not archive %s", response.url)
+        except (OSError, sqlite3.Error) as exc:
+            # The file was cut back to its last whole record by OpenWarc.append. A full disk
+            # stops the run (`crawler.storage`): one line, not one traceback per response.
             self.stats.inc_value("archive/warc/errors")
+            if not stop_on_storage_error(self.crawler, exc, f"archiving {response.url}"):
+                logger.exception("WARC: could not archive %s", response.url)
 
     def _archive(self, request: Request, exchange: Exchange) -> dict[str, Any]:
         digest = exchange.payload_digest

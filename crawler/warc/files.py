@@ -69,7 +69,8 @@ class OpenWarc:
             seq += 1
             path = directory / warc_name(prefix, day, seq)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644)
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+                fd = os.open(path, flags, 0o644)
             except FileExistsError:
                 continue  # another process took this number between our listing and our create
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

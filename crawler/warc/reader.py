@@ -62,6 +62,13 @@ def warc_inputs(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def revisit_originals(records: Iterable[ArchivedRecord]) -> dict[str, str]:
+    """Record id of each revisit -> record id of the response holding its payload (where it was found)."""
+    records = list(records)
+    at = {(r.warc, r.offset): r.record_id for r in records if r.type == "response"}
+    return {r.record_id: at[r.payload_at] for r in records if r.type == "revisit" and r.payload_at in at}
+
+
 def scan(files: Iterable[Path]) -> list[ArchivedRecord]:
     """Response and revisit records of `files`, file by file in order of their first record's date."""
     per_file = [(records[0].date if records else "", str(path), records) for path in files for records in [_scan(path)]]

@@ -35,6 +35,8 @@ class ReplicaConfig:
     """(path, seconds): the first request for path gets 429 with Retry-After (`tests.replica.modes`)."""
     robots_disallow: tuple[str, ...] = ()
     """Path prefixes robots.txt disallows."""
+    crawl_delay: float | None = None
+    """robots.txt `Crawl-delay` (seconds) for every agent."""
     credits_class: str | None = None
     """Class printed on the article credit block instead of `text-muted mt-2 small` (a silent template change)."""
     conditional: bool = False
@@ -59,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
     parser.add_argument("--latency-ms", type=int, default=0, help="delay every reply by this many milliseconds")
     parser.add_argument("--rate-limit", metavar="PATH=SECONDS", help="429 + Retry-After for the first request of PATH")
     parser.add_argument("--robots-disallow", metavar="PREFIX", action="append", default=[], help="robots.txt Disallow")
+    parser.add_argument("--crawl-delay", type=float, metavar="SECONDS", help="robots.txt Crawl-delay")
     parser.add_argument("--credits-class", metavar="NAME", help="rename the article credit block's class")
     parser.add_argument("--conditional", action="store_true", help="ETag/Last-Modified on pages; 304 when they match")
     parser.add_argument("--faults", type=int, metavar="SEED", help="inject faults planned from SEED")
@@ -80,6 +83,7 @@ def parse_args(argv: list[str] | None = None) -> ReplicaConfig:
         latency_ms=args.latency_ms,
         rate_limit=rate_limit,
         robots_disallow=tuple(args.robots_disallow),
+        crawl_delay=args.crawl_delay,
         credits_class=args.credits_class,
         conditional=args.conditional,
         faults_seed=args.faults,

@@ -5,6 +5,7 @@ Each mode is one `ReplicaConfig` field and one middleware, switched on from the 
 * `--rate-limit PATH=SECONDS`: the first request for PATH is answered `429 Too Many Requests`
   with `Retry-After: SECONDS`; later requests are served normally.
 * `--robots-disallow PREFIX` (repeatable): robots.txt disallows PREFIX for every agent.
+* `--crawl-delay SECONDS`: robots.txt asks every agent for this `Crawl-delay`.
 * `--credits-class NAME`: a template that changed silently under the parser: article pages
   print the credit block (`p.text-muted.mt-2.small`) with `class="NAME"`, and its labels as
   `<span class="label">Pewarta</span> AHM`, without the colon (a renamed class alone is
@@ -44,6 +45,8 @@ def modes_for(config: ReplicaConfig, data: Callable[[], SiteData] | None = None)
         chain.append(RateLimitOnce(*config.rate_limit))
     if config.robots_disallow:
         chain.append(lambda request, forward: disallow_in_robots(request, forward, config.robots_disallow))
+    if config.crawl_delay is not None:
+        chain.append(lambda request, forward: crawl_delay_in_robots(request, forward, config.crawl_delay or 0.0))
     if config.credits_class:
         chain.append(lambda request, forward: rename_credits(request, forward, config.credits_class or ""))
     return tuple(chain)
@@ -77,6 +80,14 @@ def disallow_in_robots(request: Request, forward: Dispatch, prefixes: tuple[str,
     allow_all = render_robots(f"http://{request.host}")
     rules = "".join(f"Disallow: {prefix}\n" for prefix in prefixes)
     return Reply(200, allow_all.replace("Allow: /\n", rules, 1).encode(), "text/plain; charset=utf-8")
+
+
+def crawl_delay_in_robots(request: Request, forward: Dispatch, seconds: float) -> Reply:
+    reply = forward(request)
+    if request.path != "/robots.txt" or reply.status != 200:
+        return reply
+    body = reply.body.decode("utf-8").replace("User-agent: *\n", f"User-agent: *\nCrawl-delay: {seconds}\n", 1)
+    return replace(reply, body=body.encode("utf-8"))
 
 
 def rename_credits(request: Request, forward: Dispatch, new_class: str) -> Reply:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.durable import replace_atomically as write_atomic
-from crawler.paths import runs_dir
+from crawler.paths import runs_dir, within
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +27,15 @@ _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
 def record(state_root: Path, summary: dict[str, Any]) -> Path:
     """Append `summary` to today's history file and replace the portal's latest-run file; returns the latter."""
     directory = runs_dir(state_root)
-    (directory / "latest").mkdir(parents=True, exist_ok=True)
+    latest = within(directory, "latest", f"{summary['portal']}.json")
+    latest.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(summary, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()
     day = str(summary["finished_at"])[:10]
-    fd = os.open(directory / f"{day}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(directory / f"{day}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
     try:
         os.write(fd, line)
     finally:
         os.close(fd)
-    latest = directory / "latest" / f"{summary['portal']}.json"
     write_atomic(latest, json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return latest
 

@@ -23,7 +23,7 @@ from crawler.portals.generic.definition import GenericPortalDefinition
 from crawler.portals.generic.listing import GenericListingPage
 
 WITA = "Asia/Makassar"  # UTC+8: East Kalimantan
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}\Z")
 
 
 def generic_portal(
