@@ -47,6 +47,7 @@ WRITES_NOTHING: dict[str, Any] = {
     "ARCHIVE_INITIALS_ENABLED": False,
     "ARCHIVE_DELTAFETCH_ENABLED": False,  # a stored article is parsed too
     "ARCHIVE_FRONTIER_ENABLED": False,
+    "ARCHIVE_WALK_CHECKPOINT_ENABLED": False,
     "ARCHIVE_CONDITIONAL_ENABLED": False,
     "ARCHIVE_DEDUP_ENABLED": False,
     "ARCHIVE_JSONL_ENABLED": False,
