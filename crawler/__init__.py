@@ -1,7 +1,7 @@
 """Regional news archiver: Scrapy project that archives Indonesian regional news portals.
 
-The public API: `extract_article` (one page to one record) and `read_archive` (the exported
-records, typed and complete). The crawler itself is run
+The public API: `extract_article` (one page to one record), `read_archive` (the exported
+records, typed and complete) and `read_changes` (the records written since a cursor). The crawler itself is run
 through `scrapy` commands (docs/guide.md).
 """
 
@@ -46,3 +46,18 @@ def read_archive(path: str | _os.PathLike[str], *, revisions: bool = False) -> _
     from crawler.store.consume import read_archive as read
 
     return read(path, revisions=revisions)
+
+
+def read_changes(
+    exports: str | _os.PathLike[str], cursor: str | None = None, *, limit: int | None = None
+) -> tuple[list[dict[str, _Any]], str]:
+    """The records written since `cursor` (`None`: from the beginning), at most `limit`, and the new cursor.
+
+    Every portal and worker partition of an exports root, complete records only (each
+    manifest's byte count), every revision as written. The cursor is an opaque string: store
+    it after processing the records and pass it next time to get only newer ones, so that each
+    record is processed exactly once across restarts. See docs/consuming.md.
+    """
+    from crawler.store.changes import read_changes as read
+
+    return read(exports, cursor, limit=limit)

@@ -6,6 +6,7 @@
     <ARCHIVE_LOG_DIR>     = <state>/logs           one log file per `scrapy crawlall` run
     <ARCHIVE_DRIFT_DIR>   = <state>/drift          pages saved behind drift alarms
     <state>/runs, <state>/report.html              run summaries and the crawl report (crawler.monitoring.report)
+    <state>/index.sqlite3                          the search index (`scrapy index`, crawler.store.index)
     <exports>/.locks                               run locks: one writer per portal's exports, whatever the state dir
 
 An empty setting means its default. Bookkeeping lives beside the exports, not inside, so
@@ -29,6 +30,7 @@ WARC_DIR_NAME = "warc"
 DRIFT_DIR_NAME = "drift"
 DEFAULT_EXPORTS_DIR = "exports"
 REPORT_NAME = "report.html"
+INDEX_NAME = "index.sqlite3"
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
 
@@ -80,6 +82,11 @@ def drift_dir(settings: _Settings) -> Path:
 def report_path(settings: _Settings) -> Path:
     """The crawl report (crawler.monitoring.report.page): `<state>/report.html`."""
     return state_dir(settings) / REPORT_NAME
+
+
+def index_path(settings: _Settings) -> Path:
+    """The search index (crawler.store.index): `<state>/index.sqlite3`."""
+    return state_dir(settings) / INDEX_NAME
 
 
 def runs_dir(state_root: Path) -> Path:
