@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from crawler.exitcodes import EXIT_FAILURE
+from crawler.paths import state_beside
 from crawler.store.verify import verify
 from tests.replica.harness import ROOT, RunningReplica, run_crawl
 
@@ -39,7 +40,7 @@ def test_unreadable_state_files_and_manifest_are_moved_aside_and_rebuilt(
     first = run_crawl(PORTAL, exports, base_url=kaltim_replica.base_url)
     assert first.process.returncode == 0, first.process.stderr[-3000:]
     stored = _ids(exports)
-    damaged = [exports / ".state" / name for name in
+    damaged = [state_beside(exports) / name for name in
                ("dedup.sqlite3", "frontier.sqlite3", "walks.sqlite3", "validators.sqlite3")]  # fmt: skip
     damaged += [exports / "warc" / "payloads.sqlite3", exports / PORTAL / "manifest.json"]
     for path in damaged:

@@ -239,11 +239,15 @@ def test_unknown_portal_is_refused_with_the_valid_names(crawl: Callable[..., Cra
 
 
 def test_exports_tree_holds_records_and_manifests_only(full_run: Run) -> None:
-    """`exports/**/*.jsonl` means records: run summaries, logs, state and the report live in `<exports>-state`."""
+    """`exports/**/*.jsonl` means records: run summaries, logs, state and the report live in `<exports>-state`.
+
+    Besides records and manifests only the run locks stay, in `.locks/`: the lock guards these files whatever
+    the state dir (two runs with different state dirs must not both write here)."""
     root = full_run.result.exports_dir
     assert (state_beside(root) / "runs" / "latest" / f"{PORTAL}.json").exists()
     assert (state_beside(root) / "dedup.sqlite3").exists()
-    outside_warc = [p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "warc"]
+    assert sorted(p.name for p in (root / ".locks").iterdir()) == [f"{PORTAL}.lock"]
+    outside_warc = [p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] not in ("warc", ".locks")]
     assert outside_warc and all(p.suffix == ".jsonl" or p.name == "manifest.json" for p in outside_warc), outside_warc
     lines = [json.loads(line) for path in root.glob("**/*.jsonl") for line in path.read_text("utf-8").splitlines()]
     assert len(lines) == len(EXPECTED) and all(record["id"].startswith(f"{PORTAL}:") for record in lines)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crawler.exitcodes import EXIT_FAILURE
-from crawler.paths import SymlinkRefused, refuse_symlinks
+from crawler.paths import SymlinkRefused, refuse_symlinks, state_beside
 from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, run_crawl
 
 PORTAL = "antara_kaltim"
@@ -40,9 +40,9 @@ def _plants(exports: Path) -> dict[str, Callable[[Path], Path]]:
         link.symlink_to(outside / "year", target_is_directory=True)
         return link
 
-    def replace_with_link(relative: str, *, directory: bool = False) -> Callable[[Path], Path]:
+    def replace_with_link(relative: str, *, directory: bool = False, root: Path = exports) -> Callable[[Path], Path]:
         def plant(outside: Path) -> Path:
-            link = exports / relative
+            link = root / relative
             target = outside / link.name
             if link.is_dir():
                 shutil.copytree(link, target)
@@ -62,8 +62,8 @@ def _plants(exports: Path) -> dict[str, Callable[[Path], Path]]:
         "year": year,
         "warc": replace_with_link("warc", directory=True),
         "lock": replace_with_link(".locks/antara_kaltim.lock"),
-        "summary": replace_with_link(".runs/latest/antara_kaltim.json"),
-        "dedup": replace_with_link(".state/dedup.sqlite3"),
+        "summary": replace_with_link("runs/latest/antara_kaltim.json", root=state_beside(exports)),
+        "dedup": replace_with_link("dedup.sqlite3", root=state_beside(exports)),
     }
 
 

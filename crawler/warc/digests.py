@@ -14,6 +14,8 @@ once more rather than as revisits, as after a power cut.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from crawler.warc.records import PayloadRef
 
 INDEX_NAME = "payloads.sqlite3"
 FLUSH_EVERY = 64
+
+logger = logging.getLogger(__name__)
 
 
 def _setup(db: sqlite3.Connection) -> None:
@@ -62,13 +66,16 @@ class PayloadIndex:
         if not self._pending:
             return
         rows = [(uri, digest, r.record_id, r.date, r.warc_file, r.offset) for (uri, digest), r in self._pending.items()]
-        self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        except sqlite3.Error as exc:  # a full disk: losing entries only costs storage, never a record
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            logger.warning(
+                "revisit index: %d entries not saved (%s); those payloads are stored in full again", len(rows), exc
+            )
         self._pending.clear()
 
     def forget(self, uri: str, digest: str) -> None:
