@@ -238,12 +238,21 @@ class ArticlePageBase:
             found = self.portal.record_id(self._canonical)
         return found
 
+    @cached_property
+    def _record_id(self) -> str | None:
+        # Read by the refusal check, the layout, `url` and the envelope: computed once per page.
+        return self.record_id()
+
     def url(self) -> str:
         """The canonical URL on the real host; the page's canonical link wins when it names this article."""
         canonical = self._canonical
-        if canonical and self._on_portal(canonical) and self.portal.record_id(canonical) == self.record_id():
+        if canonical and self._on_portal(canonical) and self.portal.record_id(canonical) == self._record_id:
             return self.portal.canonical_url(canonical) or canonical
         return self.portal.canonical_url(self.response.url) or self.response.url
+
+    @cached_property
+    def _url(self) -> str:
+        return self.url()
 
     def _on_portal(self, link: str) -> bool:
         host = urlsplit(link).netloc.lower()
@@ -261,7 +270,7 @@ class ArticlePageBase:
 
     def build_item(self, fields: Mapping[str, Any], *, layout: str, problems: Sequence[str] = ()) -> ArticleItem:
         """The record: the family's extracted `fields` inside the envelope every family shares."""
-        record_id = self.record_id()
+        record_id = self._record_id
         if record_id is None:  # families refuse such pages before extracting anything
             raise ValueError(f"{self.response.url}: not an article URL of {self.portal.name}")
         fields = {name: self._encodable(name, value) for name, value in fields.items()}
@@ -270,7 +279,7 @@ class ArticlePageBase:
             id=record_id,
             portal=self.portal.name,
             site_name=self.portal.site_name,
-            url=self.url(),
+            url=self._url,
             fetched_url=self.response.url,
             word_count=len(body.split()),
             content_hash=content_hash(title, body),

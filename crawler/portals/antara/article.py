@@ -38,7 +38,7 @@ class AntaraArticlePage(ArticlePageBase):
         if refusal:
             return NotAnArticle(refusal)
         root = self._root
-        if self.record_id() is None:
+        if self._record_id is None:
             return NotAnArticle(self._unknown_page_reason(root, default="not_article_url"))
         found = detect(root, LAYOUTS)
         if found is None:
@@ -49,7 +49,7 @@ class AntaraArticlePage(ArticlePageBase):
             fallback = AntaraFallbackPage(self.response, self.portal, fetched_at=self.fetched_at, strict=self.strict)
             return fallback.to_item()
         layout_class, scope = found
-        layout = layout_class(root, scope, page_url=self.url(), zone=self.portal.timezone, now=self.fetched_at)
+        layout = layout_class(root, scope, page_url=self._url, zone=self.portal.timezone, now=self.fetched_at)
         parts = self._field("body", layout.body_parts, None)
         if parts is None or not parts.paragraphs:
             # A body that raised is a parser bug to look at, not an empty page: its own reason.
