@@ -268,6 +268,20 @@ def test_the_addon_sets_the_group_only_with_a_url() -> None:
     assert on["SCHEDULER_QUEUE_KEY"] == "arc:%(spider)s:requests"
 
 
+def test_without_the_distributed_extra_a_redis_url_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.distributed.mode as mode
+
+    real = mode.importlib.util.find_spec
+    monkeypatch.setattr(mode.importlib.util, "find_spec", lambda name: None if name == "scrapy_redis" else real(name))
+    on = Settings({"ARCHIVE_REDIS_URL": "redis://127.0.0.1:1/0", "ARCHIVE_WORKER_ID": "a"})
+    for call in (lambda: DistributedMode().update_settings(on), lambda: mode.lock_name(on, PORTAL)):
+        with pytest.raises(
+            mode.DistributedModeError, match=r"scrapy_redis is not installed: pip install .*distributed"
+        ):
+            call()
+    assert mode.lock_name(Settings({"ARCHIVE_REDIS_URL": ""}), PORTAL) == PORTAL  # without a URL nothing is needed
+
+
 # --- real workers against the replica ----------------------------------------------------------------------------
 
 

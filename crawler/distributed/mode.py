@@ -19,6 +19,7 @@ the same start requests: the shared dupefilter lets the first one through.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
 from typing import TYPE_CHECKING
@@ -48,6 +49,16 @@ def worker_id(settings: BaseSettings) -> str:
     return str(configured)
 
 
+def require_extra() -> None:
+    """Refuse distributed mode in one line when the `distributed` extra (scrapy-redis, redis) is not installed."""
+    missing = [name for name in ("scrapy_redis", "redis") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise DistributedModeError(
+            f"ARCHIVE_REDIS_URL is set but {' and '.join(missing)} is not installed: "
+            "pip install 'regional-news-archiver[distributed]' (or pip install -r requirements.txt)"
+        )
+
+
 def lock_name(settings: BaseSettings, portal: str) -> str:
     """The run lock a crawl of `portal` takes: per portal, or per portal and worker in distributed mode.
 
@@ -55,7 +66,10 @@ def lock_name(settings: BaseSettings, portal: str) -> str:
     is one worker id (its files), so the local lock is per worker and `WorkerScheduler`
     refuses a worker id that is alive elsewhere.
     """
-    return f"{portal}.{worker_id(settings)}" if distributed(settings) else portal
+    if not distributed(settings):
+        return portal
+    require_extra()
+    return f"{portal}.{worker_id(settings)}"
 
 
 def redis_prefix(settings: BaseSettings) -> str:
@@ -75,6 +89,7 @@ class DistributedMode:
     def update_settings(self, settings: BaseSettings) -> None:
         if not distributed(settings):
             return
+        require_extra()
         prefix = redis_prefix(settings)
         worker_id(settings)
         group = {
