@@ -55,7 +55,7 @@ def require_extra() -> None:
     if missing:
         raise DistributedModeError(
             f"ARCHIVE_REDIS_URL is set but {' and '.join(missing)} is not installed: "
-            "pip install 'regional-news-archiver[distributed]' (or pip install -r requirements.txt)"
+            "pip install '.[distributed]' in the checkout (or pip install -r requirements.txt)"
         )
 
 
