@@ -52,6 +52,28 @@ def test_help_lists_arguments_exit_codes_and_examples(
     assert f"scrapy {command}" in examples
 
 
+@pytest.mark.parametrize("command", ["crawl", "verify"])
+def test_under_the_console_script_help_and_errors_name_newsarchive(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.cli import main
+
+    monkeypatch.chdir(tmp_path)  # anywhere: the console script needs no checkout
+    for name in ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT"):  # main() sets them: restored after the test
+        monkeypatch.setenv(name, "")
+    with pytest.raises(SystemExit) as exited:
+        main([command, "-h"])
+    out, _ = capsys.readouterr()
+    assert exited.value.code == EXIT_OK
+    assert f"  newsarchive {command} " in out.split("Usage\n=====\n", 1)[1].splitlines()[0]
+    examples = out.split("Examples\n========\n", 1)[1]
+    assert f"newsarchive {command}" in examples and "scrapy " not in examples
+    with pytest.raises(SystemExit) as exited:
+        main([command, "nosuch", "-s", f"ARCHIVE_EXPORTS_DIR={tmp_path}"])
+    _, err = capsys.readouterr()
+    assert exited.value.code == EXIT_CONFIG and err.startswith(f"newsarchive {command}: error: "), err
+
+
 def test_the_reparse_option_help_is_not_a_heading(capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     _, out, _ = _run(["reparse", "-h"], capsys, monkeypatch)

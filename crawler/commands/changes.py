@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.durable import replace_atomically
 from crawler.exitcodes import EXIT_CONFIG, EXIT_OK
 from crawler.paths import exports_dir
@@ -80,5 +80,5 @@ class Command(ScrapyCommand):
         self.exitcode = EXIT_OK
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy changes: error: {message}\n")
+        sys.stderr.write(f"{program()} changes: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

@@ -21,7 +21,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.commands import legacy_layout_problem, places
-from crawler.commands.help import SPIDER_ARGUMENTS, describe
+from crawler.commands.help import SPIDER_ARGUMENTS, describe, program
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
@@ -92,7 +92,7 @@ class Command(ScrapyCrawlCommand):
             self._refuse(f"{name}: {exc}")
         symlink = symlink_problem(self.settings)
         if symlink is not None:  # it could redirect a write outside the archive
-            sys.stderr.write(f"scrapy crawl: error: {symlink}\n")
+            sys.stderr.write(f"{program()} crawl: error: {symlink}\n")
             raise SystemExit(EXIT_FAILURE)
         # Taken here for the same reason; held by this process until `run` has finished the crawl.
         try:
@@ -101,10 +101,10 @@ class Command(ScrapyCrawlCommand):
         except DistributedModeError as exc:
             self._refuse(str(exc))
         except LockedError as exc:
-            sys.stderr.write(f"scrapy crawl: {exc}\n")
+            sys.stderr.write(f"{program()} crawl: {exc}\n")
             raise SystemExit(EXIT_LOCKED) from None
         except OSError as exc:  # the lock lives in the exports: an unwritable exports dir shows here, first
-            sys.stderr.write(f"scrapy crawl: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
+            sys.stderr.write(f"{program()} crawl: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
             raise SystemExit(EXIT_FAILURE) from None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -127,5 +127,5 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_UNREACHABLE if verdict.unreachable else EXIT_UNHEALTHY
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy crawl: error: {message}\n")
+        sys.stderr.write(f"{program()} crawl: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

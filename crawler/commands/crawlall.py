@@ -28,7 +28,7 @@ from scrapy.spiderloader import get_spider_loader
 from crawler.arguments import ArgumentError
 from crawler.commands import legacy_layout_problem
 from crawler.commands.crawl import CRAWL_EXIT_CODES
-from crawler.commands.help import SPIDER_ARGUMENTS, describe
+from crawler.commands.help import SPIDER_ARGUMENTS, describe, program
 from crawler.distributed.mode import DistributedModeError, lock_name
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK, EXIT_UNHEALTHY, EXIT_UNREACHABLE
 from crawler.monitoring.monitor import verdict_of
@@ -92,7 +92,7 @@ class Command(BaseRunSpiderCommand):
         self._validate(portals)
         symlink = symlink_problem(self.settings)
         if symlink is not None:  # it could redirect a write outside the archive
-            sys.stderr.write(f"scrapy crawlall: error: {symlink}\n")
+            sys.stderr.write(f"{program()} crawlall: error: {symlink}\n")
             raise SystemExit(EXIT_FAILURE)
         self.locks: dict[str, PortalLock] = {}
         self.skipped: list[str] = []
@@ -102,10 +102,10 @@ class Command(BaseRunSpiderCommand):
             except DistributedModeError as exc:
                 self._refuse(str(exc))
             except LockedError as exc:
-                sys.stderr.write(f"scrapy crawlall: skipped {exc}\n")
+                sys.stderr.write(f"{program()} crawlall: skipped {exc}\n")
                 self.skipped.append(name)
             except OSError as exc:  # the locks live in the exports: an unwritable exports dir shows here, first
-                sys.stderr.write(f"scrapy crawlall: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
+                sys.stderr.write(f"{program()} crawlall: error: cannot write to {exports_dir(self.settings)}: {exc}\n")
                 raise SystemExit(EXIT_FAILURE) from None
         self.log_file = self._log_to_file()
 
@@ -147,7 +147,7 @@ class Command(BaseRunSpiderCommand):
         unhealthy = [v for v in verdicts if not v.healthy]
         for verdict in unhealthy:
             state = "unreachable" if verdict.unreachable else "unhealthy"
-            sys.stderr.write(f"scrapy crawlall: {verdict.portal} {state}: {'; '.join(verdict.problems)}\n")
+            sys.stderr.write(f"{program()} crawlall: {verdict.portal} {state}: {'; '.join(verdict.problems)}\n")
         if any(not verdict.unreachable for verdict in unhealthy):
             return EXIT_UNHEALTHY
         if unhealthy:
@@ -193,5 +193,5 @@ class Command(BaseRunSpiderCommand):
         return path
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy crawlall: error: {message}\n")
+        sys.stderr.write(f"{program()} crawlall: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_OK
 from crawler.paths import exports_dir
 from crawler.store.consume import portal_directories
@@ -68,9 +68,9 @@ class Command(ScrapyCommand):
             self._refuse(f"no exports under {root} for {', '.join(missing)}")
         out = Path(opts.output) if opts.output else root.absolute().with_name(root.absolute().name + "-parquet")
         written = export_parquet(root, out, args or None, revisions=opts.revisions)
-        sys.stderr.write(f"scrapy export: {len(written)} Parquet files under {out}\n")
+        sys.stderr.write(f"{program()} export: {len(written)} Parquet files under {out}\n")
         self.exitcode = EXIT_OK
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy export: error: {message}\n")
+        sys.stderr.write(f"{program()} export: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from crawler.extract.limits import PageLimits
 from crawler.portals.page import NOT_AN_ARTICLE, UnknownPortalError, extract_record
@@ -95,7 +95,7 @@ class Command(ScrapyCommand):
         self.exitcode = EXIT_FAILURE if NOT_AN_ARTICLE in record else EXIT_OK
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy extract: error: {message}\n")
+        sys.stderr.write(f"{program()} extract: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)
 
     def _fetch(self, url: str, limits: PageLimits) -> tuple[bytes, dict[str, str]]:

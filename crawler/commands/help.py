@@ -8,6 +8,7 @@ options (`epilog`) and the exit code of a usage error there. The exit codes are 
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyHelpFormatter
 
+from crawler.cli import PROJECT_NAME
 from crawler.exitcodes import EXIT_CONFIG
 
 if TYPE_CHECKING:
@@ -31,6 +33,11 @@ SPIDER_ARGUMENTS: Rows = (
     ("name=NAME", "generic spider `portal` only: the records' portal name (default: from the host)"),
 )
 """The `-a` arguments of the portal spiders (docs/reference.md#spider-arguments)."""
+
+
+def program() -> str:
+    """The name the user typed: `newsarchive` when run through the console script (`crawler.cli`), else `scrapy`."""
+    return "newsarchive" if os.environ.get("SCRAPY_PROJECT") == PROJECT_NAME else "scrapy"
 
 
 class HelpFormatter(ScrapyHelpFormatter):
@@ -67,6 +74,10 @@ def describe(
 ) -> None:
     """Lay out `command`'s help: description, options, then arguments, exit codes and examples."""
     parser.formatter_class = HelpFormatter
+    name = program()
+    if parser.usage:  # Scrapy writes "scrapy <command> ..." whatever the program
+        parser.usage = parser.usage.replace("scrapy ", f"{name} ", 1)
+    examples = [f"{name} {line.removeprefix('scrapy ')}" if line.startswith("scrapy ") else line for line in examples]
     if parser.description:
         paragraphs = parser.description.split("\n\n")
         parser.description = "\n\n".join(textwrap.fill(p, WIDTH) for p in paragraphs)
@@ -76,7 +87,7 @@ def describe(
 
     def usage_error(message: str) -> NoReturn:
         # argparse exits 2 on a malformed command line; the archiver's usage code is EX_USAGE everywhere.
-        sys.stderr.write(f"scrapy {command}: error: {message}\n")
+        sys.stderr.write(f"{name} {command}: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)
 
     parser.error = usage_error  # type: ignore[method-assign]

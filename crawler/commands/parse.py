@@ -28,7 +28,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE
 from crawler.items import ListingEntry
 from crawler.spiders.portal import PortalSpider
@@ -125,7 +125,7 @@ class Command(BaseRunSpiderCommand):
         if self.crawler_process.bootstrap_failed:
             return EXIT_FAILURE
         if cause := stats.get("archive/unreachable/cause"):
-            sys.stderr.write(f"scrapy parse: error: unreachable: {cause}\n")
+            sys.stderr.write(f"{program()} parse: error: unreachable: {cause}\n")
             return EXIT_UNREACHABLE
         reasons = [key.rsplit("/", 1)[1] for key in stats if key.startswith("archive/parse/not_an_article/")]
         statuses = [key.rsplit("/", 1)[1] for key in stats if key.startswith("downloader/response_status_count/")]
@@ -135,7 +135,7 @@ class Command(BaseRunSpiderCommand):
             what = f"the page answered HTTP {', '.join(errors)}"
         else:
             what = "no response parsed (run with -L INFO for the log)"
-        sys.stderr.write(f"scrapy parse: no record: {what}\n")
+        sys.stderr.write(f"{program()} parse: no record: {what}\n")
         return EXIT_FAILURE
 
     def _spider_class(self, url: str, name: str | None) -> type[PortalSpider]:
@@ -158,7 +158,7 @@ class Command(BaseRunSpiderCommand):
         return chosen
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy parse: error: {message}\n")
+        sys.stderr.write(f"{program()} parse: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)
 
 

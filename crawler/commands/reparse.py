@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from scrapy.commands import ScrapyCommand
 from scrapy.spiderloader import get_spider_loader
 
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_OK
 from crawler.paths import exports_dir
 from crawler.spiders.portal import PortalSpider
@@ -131,7 +131,7 @@ class Command(ScrapyCommand):
         try:
             locks = [acquire(exports_dir(self.settings), portal) for portal in plan]
         except LockedError as exc:
-            sys.stderr.write(f"scrapy reparse: {exc}\n")
+            sys.stderr.write(f"{program()} reparse: {exc}\n")
             self.exitcode = EXIT_LOCKED
             return
         try:
@@ -180,5 +180,5 @@ class Command(ScrapyCommand):
         process.start(stop_after_crawl=False)
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy reparse: error: {message}\n")
+        sys.stderr.write(f"{program()} reparse: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)

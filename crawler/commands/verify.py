@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from crawler.paths import exports_dir
 from crawler.store.verify import report_and_exit_code, verify
@@ -59,5 +59,5 @@ class Command(ScrapyCommand):
         self.exitcode = EXIT_FAILURE if report_and_exit_code(report) else EXIT_OK
 
     def _refuse(self, message: str) -> NoReturn:
-        sys.stderr.write(f"scrapy verify: error: {message}\n")
+        sys.stderr.write(f"{program()} verify: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)
