@@ -18,8 +18,9 @@ from crawler import exitcodes
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from tests.replica.harness import ROOT, RunningReplica, trap_proxy_env
 
-COMMANDS = ("crawl", "crawlall", "reparse", "verify", "export", "resolve-initials", "parse", "changes", "index")
-OPTIONS_ONLY = {"changes", "index"}  # no positional arguments: no Arguments section
+COMMANDS = ("crawl", "crawlall", "reparse", "verify", "export", "resolve-initials", "parse", "changes", "index",
+            "browse")
+OPTIONS_ONLY = {"changes", "index", "browse"}  # no positional arguments: no Arguments section
 CODES = {value for name, value in vars(exitcodes).items() if name.startswith("EXIT_")}
 TITLES = {"Usage", "Options", "Global Options", "Exit codes", "Examples"}
 

@@ -21,7 +21,7 @@ from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica
 
 PORTAL = "antara_kaltim"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-EXTRAS = {"distributed": {"scrapy-redis", "redis"}, "report": {"matplotlib"}}
+EXTRAS = {"distributed": {"scrapy-redis", "redis"}, "report": {"matplotlib"}, "browse": {"datasette"}}
 
 
 def _pins(path: Path) -> dict[str, str]:
