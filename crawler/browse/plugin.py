@@ -1,9 +1,10 @@
 """Datasette hooks of the archive's page: the article page's data, and links from search results to articles.
 
 Registered by `crawler.browse.serve` (never through an entry point, so a Datasette started
-for another database is left alone). The article page (`templates/row-archive-articles.html`)
-gets `article` from `article_page`: the latest revision's fields, its credits by role, its
-paragraphs, and every revision with its diff lines and the pywb link replaying its capture.
+for another database is left alone), in place of Datasette's own facet classes. The article
+page (`templates/row-archive-articles.html`) gets `article` from `article_page`: the latest
+revision's fields, its credits by role, its paragraphs, and every revision with its diff
+lines and the pywb link replaying its capture.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from datasette import hookimpl
+from datasette.facets import ColumnFacet, DateFacet
 from datasette.utils import urlsafe_components
 from markupsafe import Markup, escape
 
+from crawler.browse.facets import NarrowArrayFacet
 from crawler.browse.site import DATABASE, PLUGIN, replay_link
 
 ROLE_LABELS = (("reporters", "Reporters"), ("editors", "Editors"), ("translators", "Translators"),
@@ -85,6 +88,12 @@ def render_cell(value: object, column: str, table: str | None, database: str, da
     if database != DATABASE or table is not None or column != "article" or not isinstance(value, int):
         return None
     return Markup(f'<a href="{escape(datasette.urls.row(database, "articles", str(value)))}">{value}</a>')
+
+
+@hookimpl  # type: ignore[untyped-decorator]  # datasette is untyped
+def register_facet_classes() -> list[type]:
+    """Datasette's facets, the array facet narrowed (`crawler.browse.facets`); `datasette.facets` is unregistered."""
+    return [ColumnFacet, DateFacet, NarrowArrayFacet]
 
 
 def _dict(row: Any) -> dict[str, Any]:

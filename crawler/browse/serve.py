@@ -21,11 +21,14 @@ from crawler.browse.site import DATABASE, PLUGIN, SETTINGS, metadata
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+DATASETTE_FACETS = "datasette.facets"
 
 
 def make_datasette(db_path: Path, replay_url: str) -> Any:
     """A Datasette serving the index at `db_path` as database `archive`, started (its startup hooks run)."""
     if pm.get_plugin(PLUGIN) is None:
+        if pm.get_plugin(DATASETTE_FACETS) is not None:  # ours offers the same classes, one narrowed
+            pm.unregister(name=DATASETTE_FACETS)
         pm.register(plugin, name=PLUGIN)
     datasette = Datasette([], metadata=metadata(replay_url), template_dir=str(TEMPLATES), settings=SETTINGS)
     datasette.remove_database("_memory")  # Datasette adds it when given no files
