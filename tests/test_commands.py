@@ -72,6 +72,9 @@ def test_the_reparse_option_help_is_not_a_heading(capsys: pytest.CaptureFixture[
         ["parse"],
         ["parse", "https://unknown-host.example/berita/1/x"],
         ["parse", "https://kaltim.antaranews.com/tag/banjir"],  # the portal's host, not an article URL
+        ["browse", "--replay-url", "localhost:8080/archive"],  # not an http(s) URL: checked before serving
+        ["browse", "--port", "0"],
+        ["browse", "--port", "x"],
     ],
 )
 def test_usage_errors_exit_64_in_every_command(

@@ -1,8 +1,8 @@
 """Start the archive's page: Datasette on the search index, with our metadata, hooks and article template.
 
 Datasette runs in this process (uvicorn, as `datasette serve` runs it) so that its hooks are
-ours without installing a plugin; the database is opened read-only and may be updated by
-`scrapy index` while it is served (Datasette reads the file on every request).
+ours without installing a plugin. It only reads the database, per request, so what a later
+`scrapy index` adds shows without a restart.
 """
 
 from __future__ import annotations
