@@ -99,7 +99,8 @@ def _delete(db_path: Path) -> None:
 def update_index(exports: Path, db_path: Path, *, rebuild: bool = False) -> IndexRun:
     """Bring the index at `db_path` up to date with the exports (from scratch with `rebuild`)."""
     if rebuild:
-        _delete(db_path)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db = connect(db_path)
     run = IndexRun()
     try:
