@@ -20,7 +20,7 @@ setup(
     name="regional-news-archiver",
     version=VERSION,
     packages=find_packages(include=["crawler", "crawler.*", "pipelines", "pipelines.*"]),
-    package_data={"crawler": ["article.schema.json"]},
+    package_data={"crawler": ["article.schema.json", "browse/templates/*.html"]},
     entry_points={
         "scrapy": ["settings = crawler.settings"],
         "console_scripts": ["newsarchive = crawler.cli:main"],

@@ -134,6 +134,9 @@ ARCHIVE_WARC_DIR = ""  # WARC files, their CDXJ indexes and the revisit index; e
 ARCHIVE_WARC_MAX_BYTES = 1_000_000_000  # start a new WARC file once the current one reaches this size
 ARCHIVE_WARC_REVISITS_ENABLED = True  # store a payload already archived for the same URL as a `revisit` record
 
+# --- The archive's web page: `scrapy browse` (crawler/browse; docs/consuming.md#browsing-the-archive-scrapy-browse) ---
+ARCHIVE_BROWSE_REPLAY_URL = "http://localhost:8080/archive"  # pywb collection the article page's replay links point to
+
 # --- Scrapy housekeeping ----------------------------------------------------
 TELNETCONSOLE_ENABLED = False
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for the output of every response (100 by default),

@@ -18,8 +18,9 @@ from crawler import exitcodes
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from tests.replica.harness import ROOT, RunningReplica, trap_proxy_env
 
-COMMANDS = ("crawl", "crawlall", "reparse", "verify", "export", "resolve-initials", "parse", "changes", "index")
-OPTIONS_ONLY = {"changes", "index"}  # no positional arguments: no Arguments section
+COMMANDS = ("crawl", "crawlall", "reparse", "verify", "export", "resolve-initials", "parse", "changes", "index",
+            "browse")
+OPTIONS_ONLY = {"changes", "index", "browse"}  # no positional arguments: no Arguments section
 CODES = {value for name, value in vars(exitcodes).items() if name.startswith("EXIT_")}
 TITLES = {"Usage", "Options", "Global Options", "Exit codes", "Examples"}
 
@@ -93,6 +94,9 @@ def test_the_reparse_option_help_is_not_a_heading(capsys: pytest.CaptureFixture[
         ["parse"],
         ["parse", "https://unknown-host.example/berita/1/x"],
         ["parse", "https://kaltim.antaranews.com/tag/banjir"],  # the portal's host, not an article URL
+        ["browse", "--replay-url", "localhost:8080/archive"],  # not an http(s) URL: checked before serving
+        ["browse", "--port", "0"],
+        ["browse", "--port", "x"],
     ],
 )
 def test_usage_errors_exit_64_in_every_command(

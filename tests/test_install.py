@@ -21,7 +21,7 @@ from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica
 
 PORTAL = "antara_kaltim"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-EXTRAS = {"distributed": {"scrapy-redis", "redis"}, "report": {"matplotlib"}}
+EXTRAS = {"distributed": {"scrapy-redis", "redis"}, "report": {"matplotlib"}, "browse": {"datasette"}}
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -78,10 +78,11 @@ def test_pip_install_gives_a_console_script_that_works_anywhere(tmp_path: Path, 
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    probe = "import crawler, importlib.metadata as m, importlib.resources as r, json; print(json.dumps([crawler.__file__, m.version('regional-news-archiver'), (r.files('crawler') / 'article.schema.json').is_file()]))"  # noqa: E501
-    where, version, schema = json.loads(subprocess.run([venv / "bin" / "python", "-c", probe], cwd=elsewhere,
+    probe = "import crawler, importlib.metadata as m, importlib.resources as r, json; print(json.dumps([crawler.__file__, m.version('regional-news-archiver'), (r.files('crawler') / 'article.schema.json').is_file(), (r.files('crawler') / 'browse' / 'templates' / 'row-archive-articles.html').is_file()]))"  # noqa: E501
+    where, version, schema, template = json.loads(subprocess.run([venv / "bin" / "python", "-c", probe], cwd=elsewhere,
                                                        capture_output=True, text=True, check=True).stdout)  # fmt: skip
     assert Path(where).is_relative_to(site) and version == crawler.__version__ and schema
+    assert template, "the article page template of `scrapy browse` is package data"
 
     script = venv / "bin" / "newsarchive"
     listed = subprocess.run([script, "list"], cwd=elsewhere, capture_output=True, text=True, timeout=120)
