@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands import ScrapyCommand
 
 from crawler.browse.site import DATABASE, valid_replay_url
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from crawler.paths import exports_dir, index_path
 from crawler.store.index import update_index
@@ -79,12 +79,12 @@ class Command(ScrapyCommand):
         try:
             from crawler.browse.serve import serve  # Datasette is imported only to serve
         except ImportError as exc:
-            sys.stderr.write(f"scrapy browse: error: {exc}; install it: pip install -r requirements.txt\n")
+            sys.stderr.write(f"{program()} browse: error: {exc}; install it: pip install -r requirements.txt\n")
             raise SystemExit(EXIT_FAILURE) from exc
         db = Path(opts.db) if opts.db else index_path(self.settings)
         run = update_index(root, db)
-        sys.stderr.write(f"scrapy browse: {run.records} records ({run.bytes} bytes) read into {db}\n")
-        sys.stderr.write(f"scrapy browse: serving http://{opts.host}:{opts.port}/{DATABASE} (Ctrl-C stops)\n")
+        sys.stderr.write(f"{program()} browse: {run.records} records ({run.bytes} bytes) read into {db}\n")
+        sys.stderr.write(f"{program()} browse: serving http://{opts.host}:{opts.port}/{DATABASE} (Ctrl-C stops)\n")
         sys.stderr.flush()
         try:
             serve(db, host=opts.host, port=opts.port, replay_url=replay_url)
@@ -93,5 +93,5 @@ class Command(ScrapyCommand):
         self.exitcode = EXIT_OK
 
     def _usage(self, message: str) -> None:
-        sys.stderr.write(f"scrapy browse: error: {message}\n")
+        sys.stderr.write(f"{program()} browse: error: {message}\n")
         raise SystemExit(EXIT_CONFIG)
