@@ -72,6 +72,12 @@ def test_an_update_reads_only_the_new_records_and_bytes(exports: Path, tmp_path:
     assert [i for i, _ in search(db, "mahakam")] == [f"{PORTAL}:3"]
 
 
+def fts_matches_articles(db: Path) -> None:
+    """FTS5's own check that its index holds exactly the title and body of every row of `articles` (raises if not)."""
+    with sqlite3.connect(db) as con:
+        con.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
 def summaries_from_scratch(db: Path) -> dict[str, list[tuple[object, ...]]]:
     """`people` and `portals` computed from `articles` and `revisions` in one SQL pass (what an update must equal)."""
     people = ("SELECT a.portal, r.role, j.value, count(DISTINCT a.id) FROM articles a, "
@@ -96,9 +102,11 @@ def test_a_rebuild_gives_the_same_index(exports: Path, tmp_path: Path) -> None:
     write(exports, article(3, title="Jembatan Mahakam diresmikan"), article(1, body="Isi koreksi."))
     update_index(exports, db)
     incremental = dump(db)
+    fts_matches_articles(db)
     rebuilt = update_index(exports, db, rebuild=True)
     assert rebuilt.records == 5 and rebuilt.rebuilt
     assert dump(db) == incremental
+    fts_matches_articles(db)
 
 
 def test_updates_keep_people_and_portals_equal_to_a_count_from_scratch(exports: Path, tmp_path: Path) -> None:

@@ -137,8 +137,8 @@ def _rebuild(exports: Path, db_path: Path) -> IndexRun:
         # A crash leaves only this file, which the next rebuild deletes: no journal, no fsync.
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
         db.executescript(SCHEMA)
-        deferred = db.execute("SELECT type, name FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql")
-        for kind, name in deferred.fetchall():  # built once at the end (SCHEMA again), not row by row
+        deferred = "SELECT type, name FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+        for kind, name in db.execute(deferred).fetchall():  # built once at the end (SCHEMA again), not row by row
             db.execute(f'DROP {kind} "{name}"')
         with db:
             run = _update(db, exports, deferred=True)
