@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.durable import fsync_dir
 from crawler.initials.resolve import name_key
 from crawler.initials.sidecars import load_resolved
 from crawler.store.changes import scan
@@ -146,19 +147,26 @@ def _rebuild(exports: Path, db_path: Path) -> IndexRun:
         db.execute("PRAGMA journal_mode = WAL")
     finally:
         db.close()
-    _remove(db_path)
+    with building.open("rb") as handle:  # built without fsyncs: durable before it becomes the index
+        os.fsync(handle.fileno())
+    _remove(db_path, suffixes=("-wal", "-shm", "-journal"))  # the old database's: never to be read as the new one's
     os.replace(building, db_path)
+    fsync_dir(db_path.parent)
     run.rebuilt = True
     return run
 
 
-def _remove(db_path: Path) -> None:
-    for suffix in ("-wal", "-shm", "-journal", ""):
+def _remove(db_path: Path, suffixes: tuple[str, ...] = ("-wal", "-shm", "-journal", "")) -> None:
+    for suffix in suffixes:
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
 
 def _update(db: sqlite3.Connection, exports: Path, *, deferred: bool = False) -> IndexRun:
-    """Read the change feed from the stored offsets into the tables (one transaction: the caller's)."""
+    """Read the change feed from the stored offsets into the tables, in the caller's transaction.
+
+    `deferred`: the indexes and triggers were dropped (a rebuild); they are created again and the
+    FTS index built from `articles` in one pass (creating them commits what was loaded first).
+    """
     run, tally = IndexRun(), Tally()
     offsets: dict[str, int] = dict(db.execute("SELECT partition, bytes FROM sources").fetchall())
     reached: dict[str, int] = {}
@@ -170,7 +178,7 @@ def _update(db: sqlite3.Connection, exports: Path, *, deferred: bool = False) ->
         tally.count(record, _add(db, record))
     db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)", reached.items())
     if deferred:
-        db.executescript(SCHEMA)  # the indexes and triggers dropped by _rebuild
+        db.executescript(SCHEMA)
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
     tally.apply(db)
     _attach_initials(db, exports)
