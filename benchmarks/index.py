@@ -177,7 +177,7 @@ def sqlite_utils_insert(files: list[Path], db_path: Path, *, fts: bool) -> int:
 
     db = sqlite_utils.Database(db_path)
     table = db["articles"]
-    table.insert_all(rows(), batch_size=100, alter=True)  # the CLI's defaults
+    table.insert_all(rows(), batch_size=100)  # what `sqlite-utils insert db articles file --nl` runs
     if fts:
         table.enable_fts(["title", "body"])
     count = table.count
