@@ -11,7 +11,9 @@ different credits). Then, in one run:
    the change feed, articles, revisions, people, portals, FTS5) against sqlite-utils 4.2.1's
    `insert_all` of the same JSON Lines into one table (what `sqlite-utils insert db articles
    file --nl` does; no index, no search), and the same insert followed by
-   `enable_fts(["title", "body"])` (the nearest thing to ours), all in this process;
+   `enable_fts(["title", "body"])` (the nearest thing to ours), all in this process; with
+   `--rounds N` the three ways run N times, interleaved, and the medians count. Every timed
+   step starts after `os.sync()`, so no step pays for the writeback of the one before;
 2. **incremental**: `--new` records (5% of them revisions of indexed articles) appended
    to the exports, then `update_index` (what `scrapy index` after a crawl runs), against a
    full rebuild of the same exports;
@@ -21,7 +23,7 @@ different credits). Then, in one run:
 Prints the environment (CPU, load, versions), records/s, seconds and ratios. The files are
 in the page cache (they were just written). docs/internals.md has the measured figures.
 
-    python benchmarks/index.py [--articles 100000] [--new 1000] [--repeat 5] [--no-baselines] [--dir DIR]
+    python benchmarks/index.py [--articles 100000] [--new 1000] [--repeat 5] [--rounds 1] [--no-baselines] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -218,16 +221,16 @@ def build(exports: Path, synth: Synth, articles: int) -> tuple[int, int]:
     return records, total
 
 
-def run(work: Path, articles: int, new: int, repeat: int, baselines: bool = True) -> dict[str, float]:
+def run(work: Path, articles: int, new: int, repeat: int, baselines: bool = True, rounds: int = 1) -> dict[str, float]:
     """Every measurement of the module docstring; returns the figures (also printed)."""
     exports, synth = work / "exports", Synth()
     records, size = build(exports, synth, articles)
     print(f"exports: {records} records ({synth.count} articles, {len(PORTALS)} portals), {size / 1e6:.0f} MB of JSONL")
     db = work / "index.sqlite3"
-    ours, _ = timed(lambda: update_index(exports, db, rebuild=True))
+    ours, _ = settled(lambda: update_index(exports, db, rebuild=True))
     figures: dict[str, float] = {"records": records, "ours_rate": records / ours}
     if baselines:
-        figures.update(_baselines(exports, work, records, ours))
+        figures.update(_baselines(exports, work, records, ours, rounds))
     else:
         print(f"build: scrapy index --rebuild {records / ours:,.0f} records/s ({ours:.1f} s)")
     figures.update(_incremental(exports, db, synth, new, baselines))
@@ -235,10 +238,27 @@ def run(work: Path, articles: int, new: int, repeat: int, baselines: bool = True
     return figures
 
 
-def _baselines(exports: Path, work: Path, records: int, ours: float) -> dict[str, float]:
-    plain, _ = timed(lambda: sqlite_utils_insert(jsonl_files(exports), work / "plain.sqlite3", fts=False))
-    with_fts, _ = timed(lambda: sqlite_utils_insert(jsonl_files(exports), work / "fts.sqlite3", fts=True))
-    figures = {"plain_rate": records / plain, "fts_rate": records / with_fts}
+def settled(call: Any) -> tuple[float, Any]:
+    """`timed`, after the previous step's written pages reached the disk (their writeback would be timed too)."""
+    os.sync()
+    return timed(call)
+
+
+def _baselines(exports: Path, work: Path, records: int, ours: float, rounds: int) -> dict[str, float]:
+    """sqlite-utils both ways, and ours again in rounds 2.., interleaved; medians."""
+    times: dict[str, list[float]] = {"ours": [ours], "plain": [], "fts": []}
+    for round_ in range(rounds):
+        if round_:
+            times["ours"].append(settled(lambda: update_index(exports, work / "index.sqlite3", rebuild=True))[0])
+        for way in ("plain", "fts"):
+            target = work / f"{way}.sqlite3"
+            target.unlink(missing_ok=True)
+            insert = partial(sqlite_utils_insert, jsonl_files(exports), target, fts=way == "fts")
+            times[way].append(settled(insert)[0])
+    if rounds > 1:
+        print("  rounds (s): " + "; ".join(f"{way} " + ", ".join(f"{t:.1f}" for t in ts) for way, ts in times.items()))
+    ours, plain, with_fts = (statistics.median(times[way]) for way in ("ours", "plain", "fts"))
+    figures = {"ours_rate": records / ours, "plain_rate": records / plain, "fts_rate": records / with_fts}
     print(f"build: scrapy index --rebuild {records / ours:,.0f} records/s ({ours:.1f} s); sqlite-utils insert "
           f"{records / plain:,.0f} records/s ({plain:.1f} s; ours / it = {plain / ours:.2f}); sqlite-utils insert + "
           f"enable-fts title body {records / with_fts:,.0f} records/s ({with_fts:.1f} s; ours / it = "
@@ -251,13 +271,13 @@ def _incremental(exports: Path, db: Path, synth: Synth, new: int, rebuild_too: b
     append(exports, batch)
     with sqlite3.connect(db) as con:
         indexed = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    incremental, done = timed(lambda: update_index(exports, db))
+    incremental, done = settled(lambda: update_index(exports, db))
     assert done.records == new and not done.rebuilt
     print(f"incremental: {new} new records ({sum(r['revision'] > 0 for r in batch)} of them revisions) into an index "
           f"of {indexed:,} articles in {incremental:.2f} s")  # fmt: skip
     if not rebuild_too:
         return {"incremental": incremental}
-    rebuild, _ = timed(lambda: update_index(exports, db, rebuild=True))
+    rebuild, _ = settled(lambda: update_index(exports, db, rebuild=True))
     print(f"  full rebuild {rebuild:.1f} s; incremental / rebuild = {incremental / rebuild:.4f} "
           f"({rebuild / incremental:.0f}x faster)")
     return {"incremental": incremental, "rebuild": rebuild}
@@ -282,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=100_000, help="articles in the index (default 100,000)")
     parser.add_argument("--new", type=int, default=1_000, help="records of the incremental update (default 1,000)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each search query (default 5)")
+    parser.add_argument("--rounds", type=int, default=1, help="build comparisons, interleaved; medians (default 1)")
     parser.add_argument("--dir", type=Path, help="work directory (default: a temporary one, removed after)")
     parser.add_argument("--no-baselines", action="store_true",
                         help="skip sqlite-utils and the second rebuild (for --articles 1000000: ~10 GB, an hour less)")
@@ -289,10 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     print(environment())
     if args.dir:
         args.dir.mkdir(parents=True, exist_ok=True)
-        run(args.dir, args.articles, args.new, args.repeat, not args.no_baselines)
+        run(args.dir, args.articles, args.new, args.repeat, not args.no_baselines, args.rounds)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        run(Path(tmp), args.articles, args.new, args.repeat, not args.no_baselines)
+        run(Path(tmp), args.articles, args.new, args.repeat, not args.no_baselines, args.rounds)
     return 0
 
 
