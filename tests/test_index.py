@@ -190,4 +190,6 @@ def test_scrapy_index_builds_in_the_state_dir_and_searches(exports: Path) -> Non
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout == f"{PORTAL}:1\tBanjir rob genangi Samarinda\n"
     assert (exports.parent / "exports-state" / "index.sqlite3").is_file()
-    assert "3 records" in done.stderr
+    assert "3 records" in done.stderr and "(a new database)" in done.stderr
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "0 records" in again.stderr and "new database" not in again.stderr

@@ -60,7 +60,8 @@ class Command(ScrapyCommand):
             raise SystemExit(EXIT_CONFIG)
         db = Path(opts.db) if opts.db else index_path(self.settings)
         run = update_index(root, db, rebuild=opts.rebuild)
-        sys.stderr.write(f"scrapy index: {run.records} records ({run.bytes} bytes) read into {db}\n")
+        built = " (a new database)" if run.rebuilt else ""
+        sys.stderr.write(f"scrapy index: {run.records} records ({run.bytes} bytes) read into {db}{built}\n")
         if opts.search:
             for article_id, title in search(db, opts.search):
                 sys.stdout.write(f"{article_id}\t{title}\n")

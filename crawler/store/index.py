@@ -257,7 +257,8 @@ class Tally:
             names = [n for n in (site_name, self.site_names[portal]) if n is not None]
             first, last = db.execute("SELECT min(published_at), max(published_at) FROM articles WHERE portal = ?",
                                      (portal,)).fetchone()  # fmt: skip
-            db.execute("INSERT OR REPLACE INTO portals VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO portals (portal, site_name, articles, revisions, first_published, "
+                       "last_published) VALUES (?, ?, ?, ?, ?, ?)",
                        (portal, min(names, default=None), articles + self.articles[portal],
                         revisions + self.revisions[portal], first, last))  # fmt: skip
 
