@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.help import describe
+from crawler.commands.help import describe, program
 from crawler.exitcodes import EXIT_CONFIG, EXIT_OK
 from crawler.paths import exports_dir, index_path
 from crawler.store.index import search, update_index
@@ -56,11 +56,12 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         root = exports_dir(self.settings)
         if not root.is_dir():
-            sys.stderr.write(f"scrapy index: error: no exports root {root}\n")
+            sys.stderr.write(f"{program()} index: error: no exports root {root}\n")
             raise SystemExit(EXIT_CONFIG)
         db = Path(opts.db) if opts.db else index_path(self.settings)
         run = update_index(root, db, rebuild=opts.rebuild)
-        sys.stderr.write(f"scrapy index: {run.records} records ({run.bytes} bytes) read into {db}\n")
+        built = " (a new database)" if run.rebuilt else ""
+        sys.stderr.write(f"{program()} index: {run.records} records ({run.bytes} bytes) read into {db}{built}\n")
         if opts.search:
             for article_id, title in search(db, opts.search):
                 sys.stdout.write(f"{article_id}\t{title}\n")

@@ -66,6 +66,25 @@ def resolve_portal(root: Path, portal: str, *, min_confidence: float, period_day
     return summary
 
 
+def load_resolved(directory: Path) -> dict[str, list[str]]:
+    """Full name -> the initials resolved to it, from a portal directory's summary (empty without one)."""
+    try:
+        summary = json.loads((directory / SUMMARY_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:  # a hand-edited or foreign file: the index goes on without initials
+        logger.warning("%s: not an initials summary (%s); its initials are left out", directory / SUMMARY_NAME, exc)
+        return {}
+    if not isinstance(summary, dict) or summary.get("format") != SUMMARY_FORMAT:
+        logger.warning("%s: not an initials summary of format %d; left out", directory / SUMMARY_NAME, SUMMARY_FORMAT)
+        return {}
+    resolved: dict[str, list[str]] = {}
+    for row in summary.get("initials") or []:
+        if isinstance(row, dict) and row.get("name") and row.get("printed"):
+            resolved.setdefault(str(row["name"]), []).append(str(row["printed"]))
+    return resolved
+
+
 def _summary(portal: str, records: int, with_initials: int, resolutions: dict[str, Resolution],
              min_confidence: float, period_days: int) -> dict[str, Any]:  # fmt: skip
     outcome = Counter("resolved" if r.name else str(r.reason) for r in resolutions.values())
