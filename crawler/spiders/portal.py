@@ -114,18 +114,19 @@ class PortalSpider(scrapy.Spider):
         walk = self._walk_step(response, self._article_ids(entries))
         only_stored = self._only_stored(entries, known=self._listed_ids) and (walk is None or walk["covered"])
         self._listed_ids.update(self._article_ids(entries))
-        yield from self._article_requests(entries)
         if only_stored:
             self.logger.info("incremental stop: listing page %d holds only stored articles (%s)", number, response.url)
             self._count("archive/incremental/listing_stops")
-        elif self._walk_on(entries, number):
+        if not only_stored and self._walk_on(entries, number):
             next_url = page.next_page_url() or self.portal.pagination_template.format(
                 path=self.portal.base_url + path, page=number + 1
             )
+            # The next page first: the walk is the crawl's critical path (every article is found
+            # through it), and outputs reach the scheduler in this order, a loop turn or more apart.
             yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path, walk=walk)
-            return
-        if walk is not None:
+        elif walk is not None:
             walk["end"] = True  # checkpointed by WalkCheckpointMiddleware once the page's links are remembered
+        yield from self._article_requests(entries)
 
     def _walk_step(self, response: Response, ids: list[str]) -> dict[str, Any] | None:
         """This page's step of the listing walk (`crawler.scheduling.walks`); None in backfills, which end by date."""

@@ -14,13 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cdxj_indexer import CDXJIndexer
-
 from crawler.warc.files import cdxj_path
 
 
 def write_cdxj(warc: Path) -> Path:
     """Index `warc` into `<name>.cdxj` beside it (atomically) and return the index path."""
+    # Imported here, not with the module: cdxj-indexer pulls in pyamf, pkg_resources, surt and
+    # tldextract (about 0.3 s of CPU), which every `scrapy` command would pay at start-up, while
+    # only a finished WARC file (at the end of a crawl, in a worker thread) needs it.
+    from cdxj_indexer import CDXJIndexer
+
     target = cdxj_path(warc)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)  # a leftover of a killed run: created anew, never followed or truncated

@@ -252,5 +252,10 @@ def _member(headers: list[tuple[str, str]], record_type: str, http: bytes, paylo
 
 
 def _gzip(data: bytes) -> bytes:
-    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    # The smallest window that still spans the whole record: setting up zlib's state (its
+    # window and hash tables, sized by the window) cost more than compressing a record of a few
+    # KB, and a window at least as long as the data finds the same matches, so the output is
+    # the same size. Readers inflate with the largest window, which reads any smaller one.
+    window_bits = min(zlib.MAX_WBITS, max(9, (len(data) - 1).bit_length()))
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, window_bits | 16)
     return compressor.compress(data) + compressor.flush()
