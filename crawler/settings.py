@@ -139,6 +139,9 @@ ARCHIVE_BROWSE_REPLAY_URL = "http://localhost:8080/archive"  # pywb collection t
 
 # --- Scrapy housekeeping ----------------------------------------------------
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python code sent to a local HTTP port and writes a job file
+# into the user's profile directory: nothing an unattended archiver should open, nor write outside its dirs.
+REMOTE_CONTROL_ENABLED = False
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for the output of every response (100 by default),
 # about 14% of a crawl's CPU; a page yields one record or one listing's requests, so 8 lose nothing.
 CONCURRENT_ITEMS = 8

@@ -135,3 +135,15 @@ def test_bad_names_refused_by_the_commands(tmp_path: Path, command: list[str], n
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], lines
     assert not exports.exists() and not (tmp_path / "outside").exists()
+
+
+def test_scrapy_remote_control_is_off() -> None:
+    """Scrapy 2.19 would open a code-executing HTTP port and write a job file into ~: never in an unattended archiver."""
+    from scrapy.exceptions import NotConfigured
+    from scrapy.extensions.remote_control import RemoteControl
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict=get_project_settings().copy_to_dict())
+    with pytest.raises(NotConfigured):
+        RemoteControl.from_crawler(crawler)
