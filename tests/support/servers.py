@@ -7,6 +7,7 @@ beside ours.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -67,14 +68,29 @@ def pywb(warc_files: Sequence[Path], root: Path) -> Iterator[str]:
 @contextmanager
 def scrapy_browse(exports: Path, log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`scrapy browse --port N [options]` on `exports`, as a user starts it; yields (its URL, the process)."""
-    port = free_port()
-    command = [sys.executable, "-m", "scrapy", "browse", "--port", str(port), *options,
-               "-s", f"ARCHIVE_EXPORTS_DIR={exports}"]  # fmt: skip
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
+    for _ in range(3):  # the free port may be taken by another process before the server binds it
+        port = free_port()
+        command = [sys.executable, "-m", "scrapy", "browse", "--port", str(port), *options,
+                   "-s", f"ARCHIVE_EXPORTS_DIR={exports}"]  # fmt: skip
+        with log.open("w") as output:
+            process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
         try:
-            wait_for(f"http://127.0.0.1:{port}/archive", process, "scrapy browse")
-            yield f"http://127.0.0.1:{port}", process
+            if _serving_archive(port, process, log):
+                yield f"http://127.0.0.1:{port}", process
+                return
         finally:
             process.terminate()
             process.wait(timeout=15)
+    raise AssertionError(f"scrapy browse found no free port:\n{log.read_text()[-2000:]}")
+
+
+def _serving_archive(port: int, process: subprocess.Popen[bytes], log: Path) -> bool:
+    """Whether our `scrapy browse` answers on `port` (False: another process had taken the port)."""
+    try:
+        wait_for(f"http://127.0.0.1:{port}/archive.json", process, "scrapy browse")
+        answer = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/archive.json", timeout=10).read())
+    except AssertionError:
+        if "address already in use" in log.read_text().lower():
+            return False
+        raise AssertionError(f"scrapy browse failed:\n{log.read_text()[-2000:]}") from None
+    return process.poll() is None and answer.get("database") == "archive"
