@@ -21,10 +21,11 @@ A rate ratio only means something on a machine with a core to spare: the replica
 Python process) serves every page, so a bare spider is bound by the replica and the
 loopback round trips, and a full crawl, which spends several times the CPU per page, by
 its own CPU as soon as that core is shared. So each run also prints its CPU time per page
-(user + system of the crawl process over its whole life, start-up and close included: a
-figure that other load disturbs far less than pages/s) and the load average, and the
-header names the machine, its load and the versions. docs/internals.md ("Benchmarks and
-their figures") has the measured figures and why the first ones (101% of bare) do not
+(user + system over the crawl's whole life, start-up and close included: a figure that
+other load disturbs far less than pages/s), both of all its processes (the crawl and its
+parse workers, `ARCHIVE_PARSE_WORKERS`) and of the crawl process alone, and the load
+average; the header names the machine, its load and the versions. docs/internals.md
+("Benchmarks and their figures") has the measured figures and why the first ones (101% of bare) do not
 reproduce.
 
     python benchmarks/crawl.py [--count 2000] [--rounds 3]
@@ -79,6 +80,9 @@ class Run:
     articles: int = 0
     revisits: int = 0
     cpu_seconds: float = 0.0
+    """User + system CPU of the crawl process and every process it waited for (its parse workers)."""
+    worker_cpu_seconds: float = 0.0
+    """The parse workers' share of `cpu_seconds` (stat `archive/parse/workers/cpu_seconds`)."""
     load: float = 0.0
     """One-minute load average when the run ended."""
 
@@ -89,6 +93,11 @@ class Run:
     @property
     def cpu_ms_per_page(self) -> float:
         return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
+
+    @property
+    def main_cpu_ms_per_page(self) -> float:
+        """CPU per page of the crawl process alone (its parse workers' CPU left out)."""
+        return 1000 * (self.cpu_seconds - self.worker_cpu_seconds) / self.pages if self.pages else 0.0
 
 
 def _stat(stderr: str, key: str) -> float:
@@ -120,6 +129,7 @@ def _measure(label: str, crawl: tuple[str, float], exports: Path | None = None) 
         articles=int(_stat(stderr, "archive/jsonl/written")),
         revisits=int(_stat(stderr, "archive/warc/revisits")),
         cpu_seconds=cpu,
+        worker_cpu_seconds=_stat(stderr, "archive/parse/workers/cpu_seconds"),
         load=os.getloadavg()[0],
     )
 
@@ -180,13 +190,21 @@ def main() -> None:
         replica.stop()
     for label, found in runs.items():
         print(f"{label:18} rounds: " + ", ".join(f"{r.rate:.1f}" for r in found) + " pages/s; CPU "
-              + ", ".join(f"{r.cpu_ms_per_page:.2f}" for r in found) + " ms/page; load "
+              + ", ".join(f"{r.cpu_ms_per_page:.2f}" for r in found) + " ms/page (of which crawl process "
+              + ", ".join(f"{r.main_cpu_ms_per_page:.2f}" for r in found) + "); load "
               + ", ".join(f"{r.load:.1f}" for r in found))  # fmt: skip
-    cpu = {label: sorted(r.cpu_ms_per_page for r in found)[(len(found) - 1) // 2] for label, found in runs.items()}
-    print("CPU per page, medians: " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in cpu.items())
+    cpu = {label: _middle([r.cpu_ms_per_page for r in found]) for label, found in runs.items()}
+    main = {label: _middle([r.main_cpu_ms_per_page for r in found]) for label, found in runs.items()}
+    print("CPU per page, medians (all processes / the crawl process alone): "
+          + ", ".join(f"{label} {cpu[label]:.2f} / {main[label]:.2f} ms" for label in cpu)
           + f"; bare / full (WARC on): {cpu['bare'] / cpu['full, WARC on']:.1%}")  # fmt: skip
     _report({label: _median(found) for label, found in runs.items()}, second, before)
     print(f"(work files in {work})")
+
+
+def _middle(values: list[float]) -> float:
+    """The median (the lower middle one of an even count)."""
+    return sorted(values)[(len(values) - 1) // 2]
 
 
 def _median(found: list[Run]) -> Run:

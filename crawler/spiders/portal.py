@@ -12,6 +12,7 @@ Request meta keys (all namespaced):
     archive_conditional: True on listing, feed and sitemap requests of scheduled runs
         (sent with remembered validators by `crawler.scheduling.conditional`; a `304` never reaches a callback).
     archive_walk: the listing walk a listing request belongs to (`crawler.scheduling.walks`).
+    archive_parsed: the parsed article page, when a worker process parsed it (`crawler.middlewares.parseworkers`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from crawler.extract.limits import PageLimits
 from crawler.items import ArticleItem
 from crawler.portals.base import ListingEntry, NotAnArticle, PortalDefinition
 from crawler.portals.registry import load_registry
+from crawler.portals.worker import PARSED_META, fetched_at, parse_page
 from crawler.scheduling.walks import WALK_META, covers, end_walk, walk_unfinished
 
 SITEMAP_MAX_URLS = 50_000
@@ -238,10 +240,11 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._count("archive/parse/not_an_article/not_text")
             return
-        page = self.real_portal.article_page(
-            response, self.real_portal, fetched_at=_fetched_at(response), limits=self._page_limits
-        )
-        result = page.to_item()
+        parsed = response.meta.pop(PARSED_META, None)  # parsed in a worker (crawler.middlewares.parseworkers)
+        if parsed is not None:
+            result = parsed.replay()
+        else:
+            result = parse_page(response, self.real_portal, self._page_limits, fetched_at(response.meta))
         if isinstance(result, NotAnArticle):
             self.logger.info("not an article (%s): %s", result.reason, response.url)
             self._count(f"archive/parse/not_an_article/{result.reason}")
@@ -301,15 +304,6 @@ class PortalSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
-
-
-def _fetched_at(response: Response) -> datetime | None:
-    """When the response was fetched: its WARC-Date when archived (a re-parse then reproduces `crawled_at`)."""
-    archived = response.meta.get("archive_warc") or {}
-    try:
-        return datetime.fromisoformat(archived["date"]) if archived.get("date") else None
-    except ValueError:
-        return None
 
 
 def _spider_class(portal: PortalDefinition) -> type[PortalSpider]:

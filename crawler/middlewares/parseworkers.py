@@ -1,0 +1,251 @@
+"""Article pages parsed in worker processes, so the crawl's own thread keeps to the network and the pipelines.
+
+A full crawl is CPU-bound on one core (docs/internals.md, "Benchmarks and their figures"),
+and parsing an article page (lxml parse, selectors, credits, dates: about a third of its CPU)
+depends on nothing but the page. This middleware, last in process_response order, sends
+each article response that will reach `parse_article` (a 2xx text response of a request
+whose callback is the spider's `parse_article`) to a pool of `ARCHIVE_PARSE_WORKERS` worker
+processes, awaits the parse, and leaves the result in `response.meta["archive_parsed"]`
+(`crawler.portals.worker`); `parse_article` takes it from there, or parses in process when it
+is not there (`scrapy parse`, reparse, this middleware off). The record is the same either way.
+
+Guarantees: a worker's failure never loses an article. An exception raised by the parse
+leaves the response to be parsed in process, where it raises exactly as without workers;
+a worker that dies makes the crawl parse in process from then on, with one warning (the
+pages it held are parsed in process too). The workers are spawned (the crawl process has
+threads, so no fork), started at the first article page, stopped when the spider closes,
+ignore SIGINT (the crawl stops them; a SIGTERM ends them, and the crawl parses in process)
+and exit by themselves when the crawl process dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import itertools
+import logging
+import multiprocessing
+import pickle
+import resource
+from collections.abc import Hashable
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, ClassVar, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import TextResponse
+
+from crawler.extract.limits import PageLimits
+from crawler.portals.base import PortalDefinition
+from crawler.portals.worker import PARSED_META, PageJob, ParsedPage, fetched_at, serve
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+class ParseWorkersMiddleware:
+    """Downloader middleware parsing article pages in worker processes.
+
+    Settings: ARCHIVE_PARSE_WORKERS (0 = parse in the crawl process), ARCHIVE_PARSE_MAX_*.
+    Stats: archive/parse/workers/{pages,fallbacks,broken}; archive/parse/workers/cpu_seconds (user +
+    system CPU of the ended workers, from the crawl process's children's usage: any other
+    child it waited for would count too; none does).
+    """
+
+    def __init__(self, crawler: Crawler, workers: int) -> None:
+        self.crawler = crawler
+        self.workers = workers
+        self.limits = PageLimits.from_settings(crawler.settings)
+        self._pool: WorkerPool | None = None
+        self._broken = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        workers = crawler.settings.getint("ARCHIVE_PARSE_WORKERS")
+        if workers <= 0:
+            raise NotConfigured("ARCHIVE_PARSE_WORKERS is 0: article pages are parsed in the crawl process")
+        middleware = cls(crawler, workers)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        portal = _portal_to_parse(request, response, self.crawler.spider)
+        if self._broken or portal is None:
+            return response
+        assert isinstance(response, TextResponse)
+        try:
+            if self._pool is None:
+                self._pool = WorkerPool.join(self.workers)
+            job = PageJob.of(response, fetched_at(request.meta))
+            parsed = await self._pool.least_busy().parse(job, portal, self.limits)
+        except WorkerGone:
+            self._broken = True
+            self._count("archive/parse/workers/broken")
+            logger.warning("a parse worker died; article pages are parsed in the crawl process from now on")
+            return response
+        if parsed is None:
+            # The parse raised: parse_article parses in process, where the error is raised and handled as ever.
+            self._count("archive/parse/workers/fallbacks")
+            return response
+        self._count("archive/parse/workers/pages")
+        request.meta[PARSED_META] = parsed  # the response is tied to its request (and meta) only later
+        return response
+
+    def spider_closed(self, spider: Spider) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None or not pool.leave():
+            return
+        # The workers have been waited for, so their CPU time is in this process's children's.
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("archive/parse/workers/cpu_seconds", round(used.ru_utime + used.ru_stime, 3))
+
+    def _count(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+
+
+class WorkerPool:
+    """The parse workers of this process, shared by its crawlers (`scrapy crawlall` runs several
+    in one process): started by the first crawler that needs them, with its ARCHIVE_PARSE_WORKERS,
+    and stopped when the last one that joined closes."""
+
+    _shared: ClassVar[WorkerPool | None] = None
+
+    def __init__(self, size: int) -> None:
+        level = _log_level()
+        self.workers = [ParseWorker(level) for _ in range(size)]
+        self.users = 0
+
+    @classmethod
+    def join(cls, size: int) -> WorkerPool:
+        if cls._shared is None:
+            cls._shared = cls(size)
+        cls._shared.users += 1
+        return cls._shared
+
+    def leave(self) -> bool:
+        """One user fewer; True when it was the last and the workers have ended."""
+        self.users -= 1
+        if self.users > 0:
+            return False
+        for worker in self.workers:
+            worker.close()
+        if WorkerPool._shared is self:
+            WorkerPool._shared = None
+        return True
+
+    def least_busy(self) -> ParseWorker:
+        return min(self.workers, key=lambda worker: len(worker.pending))
+
+
+class WorkerGone(Exception):
+    """The worker process ended (killed, crashed) before answering."""
+
+
+class ParseWorker:
+    """One spawned worker process and its two pipes; the event loop reads its answers (no thread here).
+
+    `concurrent.futures.ProcessPoolExecutor` was measured first: its feeder and manager threads
+    cost the crawl process 0.3 ms of CPU per page, a third of the parse it saved; these pipes cost
+    under 0.1 ms.
+    """
+
+    def __init__(self, level: int) -> None:
+        # Spawned, not forked: the crawl process has threads (a fork copies their locks, held or not).
+        context = multiprocessing.get_context("spawn")
+        jobs_out, self._jobs = context.Pipe(duplex=False)
+        self._results, results_in = context.Pipe(duplex=False)
+        _widen(self._jobs)
+        self.process = context.Process(target=serve, args=(jobs_out, results_in, level),
+                                       name="parse-worker", daemon=True)  # fmt: skip
+        self.process.start()
+        jobs_out.close()
+        results_in.close()  # this process holds no write end: the pipe ends (EOF) when the worker does
+        self.pending: dict[int, asyncio.Future[ParsedPage | None]] = {}
+        self._keys = itertools.count()
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._results.fileno(), self._answers)
+        self._gone = False
+        self._sent: set[Hashable] = set()
+
+    async def parse(self, job: PageJob, portal: PortalDefinition, limits: PageLimits) -> ParsedPage | None:
+        """The worker's `ParsedPage` of `job`, or None if the parse raised; `WorkerGone` if the worker ended."""
+        if self._gone:
+            raise WorkerGone
+        key = next(self._keys)
+        inputs_key = (portal.name, portal.definition_version, limits)
+        inputs = None if inputs_key in self._sent else (portal, limits)  # sent once per crawl
+        self._sent.add(inputs_key)
+        answer = self.pending[key] = self._loop.create_future()
+        message = (key, inputs_key, inputs, job)
+        try:
+            self._jobs.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:
+            self.pending.pop(key, None)
+            raise WorkerGone from exc
+        parsed: ParsedPage | None = await answer
+        return parsed
+
+    def _answers(self) -> None:
+        try:
+            while self._results.poll():
+                key, parsed = pickle.loads(self._results.recv_bytes())
+                answer = self.pending.pop(key, None)
+                if answer is not None and not answer.done():
+                    answer.set_result(parsed)
+        except (EOFError, OSError):
+            self._end()
+
+    def _end(self) -> None:
+        if not self._gone:
+            self._gone = True
+            self._loop.remove_reader(self._results.fileno())
+        for answer in self.pending.values():
+            if not answer.done():
+                answer.set_exception(WorkerGone())
+        self.pending.clear()
+
+    def close(self) -> None:
+        """Stop the worker (it ends when its job pipe closes) and wait for it."""
+        self._jobs.close()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self._end()
+        self._results.close()
+
+
+def _widen(connection: Connection) -> None:
+    """A 1 MiB pipe buffer (Linux), so that writing a few pages ahead of the worker never blocks the crawl."""
+    # Above /proc/sys/fs/pipe-max-size it fails: the default 64 KiB still works, writes may wait a little.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(connection.fileno(), _F_SETPIPE_SZ, 1 << 20)
+
+
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+
+
+def _log_level() -> int:
+    """The lowest level this process logs (Scrapy's root handler filters by LOG_LEVEL, its root logger does not)."""
+    root = logging.getLogger()
+    handled = min((handler.level for handler in root.handlers), default=logging.NOTSET)
+    return max(root.getEffectiveLevel(), handled)
+
+
+def _portal_to_parse(request: Request, response: Response, spider: Spider | None) -> PortalDefinition | None:
+    """The portal whose page object parses `response`, if it will reach the spider's `parse_article`.
+
+    Scrapy's HttpError filter lets only 2xx responses reach a callback.
+    """
+    parse_article = getattr(spider, "parse_article", None)
+    portal = getattr(spider, "real_portal", None)
+    if parse_article is None or request.callback != parse_article or not isinstance(portal, PortalDefinition):
+        return None
+    return portal if isinstance(response, TextResponse) and 200 <= response.status < 300 else None

@@ -1,0 +1,183 @@
+"""An article page parsed away from the crawl: what goes to a worker process and what comes back.
+
+`PageJob` holds what an article page object reads of a response (URL, status, headers,
+bytes and the encoding the crawl settled on) and when it was fetched; `parse_job` runs the
+portal's page object on it exactly as `PortalSpider.parse_article` does in process (`parse_page`), and
+returns a `ParsedPage`: the record (or `NotAnArticle`) and the log records the page object
+emitted, which `ParsedPage.replay` logs again in the crawl process, where Scrapy's handlers
+(log file, `log_count/*` stats) are. Both travel pickled, so everything here is plain data.
+
+The worker side (`serve`) is what a worker process runs: it keeps the portal and the page
+caps a crawl sends with its first job, ignores SIGINT (Ctrl-C reaches the whole process
+group, and the crawl's graceful shutdown still needs its workers: it closes their pipe when
+the spider closes), ends on SIGTERM (the crawl then parses its pages itself; multiprocessing
+also stops daemon children so at the interpreter's exit) and exits as soon as its parent is
+gone, so a crawl killed with SIGKILL leaves no worker behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import threading
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING, Any
+
+from crawler.extract.limits import PageLimits
+from crawler.items import ArticleItem
+from crawler.portals.base import NotAnArticle, PortalDefinition
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+PARSED_META = "archive_parsed"
+"""Request meta key: the `ParsedPage` of a response parsed in a worker (`crawler.middlewares.parseworkers`)."""
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """What an article page object reads of a response, as plain data."""
+
+    response_class: type[TextResponse]
+    url: str
+    status: int
+    headers: dict[bytes, list[bytes]]
+    body: bytes
+    encoding: str
+    """The response's encoding as the crawl resolved it (headers, BOM, `<meta>`, charset repair)."""
+    fetched_at: datetime | None
+
+    @classmethod
+    def of(cls, response: TextResponse, fetched_at: datetime | None) -> PageJob:
+        headers = {bytes(key): list(values) for key, values in response.headers.items()}
+        return cls(type(response), response.url, response.status, headers, response.body, response.encoding,
+                   fetched_at)  # fmt: skip
+
+    def response(self) -> TextResponse:
+        return self.response_class(
+            self.url, status=self.status, headers=self.headers, body=self.body, encoding=self.encoding
+        )
+
+
+@dataclass
+class ParsedPage:
+    """A page object's result and the log records it emitted while parsing."""
+
+    result: ArticleItem | NotAnArticle
+    records: list[logging.LogRecord] = field(default_factory=list)
+
+    def replay(self) -> ArticleItem | NotAnArticle:
+        """The result, after logging its records in this process as the page object would have."""
+        for record in self.records:
+            logger = logging.getLogger(record.name)
+            if logger.isEnabledFor(record.levelno):
+                logger.handle(record)
+        return self.result
+
+
+def fetched_at(meta: Mapping[str, Any]) -> datetime | None:
+    """When a response was fetched, from its request's `meta`: its WARC-Date when archived
+    (a re-parse then reproduces `crawled_at`), else None (the page object's "now")."""
+    archived = meta.get("archive_warc") or {}
+    try:
+        return datetime.fromisoformat(archived["date"]) if archived.get("date") else None
+    except ValueError:
+        return None
+
+
+def parse_page(
+    response: TextResponse, portal: PortalDefinition, limits: PageLimits, fetched_at: datetime | None
+) -> ArticleItem | NotAnArticle:
+    """The record of an article page: what `PortalSpider.parse_article` computes, in process or in a worker."""
+    return portal.article_page(response, portal, fetched_at=fetched_at, limits=limits).to_item()
+
+
+def parse_job(job: PageJob, portal: PortalDefinition, limits: PageLimits) -> ArticleItem | NotAnArticle:
+    """`parse_page` of a job's page (what a worker runs)."""
+    return parse_page(job.response(), portal, limits, job.fetched_at)
+
+
+# --- the worker process ---------------------------------------------------------------------------
+class _Collector(logging.Handler):
+    """Keeps the records of one job, made picklable (message formatted, traceback as text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None
+        self.records.append(record)
+
+
+_collector = _Collector()
+
+
+def start_worker(level: int) -> None:
+    """Set-up of a worker process: log capture at the crawl's level, signals, the parent watch."""
+    root = logging.getLogger()
+    root.handlers[:] = [_collector]
+    root.setLevel(level)
+    # Ctrl-C reaches the whole process group: the crawl's graceful shutdown still needs its
+    # workers, and stops them itself. SIGTERM is left to end the worker: multiprocessing sends
+    # it to daemon children at the interpreter's exit, then waits for them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True, name="parent-watch").start()
+
+
+def _exit_with(sentinel: int) -> None:
+    """Exit once the parent is gone (killed with SIGKILL, say): its pipes alone do not end a worker."""
+    wait([sentinel])
+    os._exit(0)
+
+
+def run_job(job: PageJob, portal: PortalDefinition, limits: PageLimits) -> ParsedPage:
+    """One job in a worker process (whose root logger `start_worker` pointed at the collector)."""
+    _collector.records = []
+    try:
+        result = parse_job(job, portal, limits)
+    finally:
+        records, _collector.records = _collector.records, []
+    return ParsedPage(result, records)
+
+
+def serve(jobs: Connection, results: Connection, level: int) -> None:
+    """A worker process's life: `(key, inputs key, inputs or None, PageJob)` pickles in on `jobs`,
+    `(key, ParsedPage | None)` out on `results` (None: the parse raised; the crawl parses that
+    page itself), until `jobs` closes. The inputs (portal, page caps) come with a crawl's first
+    job only, and are kept by their key: one worker serves every crawler of a `crawlall` process.
+
+    A thread of its own drains `jobs` into a queue, so the crawl's writes never wait for a parse.
+    """
+    start_worker(level)
+    inputs: dict[Hashable, tuple[PortalDefinition, PageLimits]] = {}
+    queued: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    threading.Thread(target=_drain, args=(jobs, queued), daemon=True, name="jobs").start()
+    while (data := queued.get()) is not None:
+        key, inputs_key, new_inputs, job = pickle.loads(data)
+        if new_inputs is not None:
+            inputs[inputs_key] = new_inputs
+        try:
+            parsed: ParsedPage | None = run_job(job, *inputs[inputs_key])
+        except Exception:
+            parsed = None
+        results.send_bytes(pickle.dumps((key, parsed), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _drain(jobs: Connection, queued: queue.SimpleQueue[bytes | None]) -> None:
+    try:
+        while True:
+            queued.put(jobs.recv_bytes())
+    except (EOFError, OSError):
+        queued.put(None)

@@ -1,0 +1,166 @@
+"""Article pages parsed in a worker process give the record of an in-process parse (`crawler.portals.worker`).
+
+Without a process: every fixture page (ANTARA and generic, articles and not-articles) sent
+through the pickled job and result gives exactly the in-process result, and the worker's log
+records are logged again by the crawl. With real spawned workers (e2e): the same through
+`ParseWorker`'s pipes; a worker killed mid-crawl fails its pages (the crawl then parses them
+itself); a worker ignores SIGINT and exits once its parent is killed (SIGKILL or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import pytest
+from itemadapter import ItemAdapter
+
+from crawler.extract.limits import PageLimits
+from crawler.items import ArticleItem
+from crawler.middlewares.parseworkers import ParseWorker, WorkerGone, WorkerPool
+from crawler.portals import worker
+from crawler.portals.worker import PageJob, ParsedPage, parse_job, parse_page, run_job
+from tests.conftest import ROOT
+from tests.fixture_diff import all_families, discover, portal_of, response_for
+
+CASES = discover(all_families())
+LIMITS = PageLimits()
+
+
+def _as_dict(result: object) -> object:
+    return ItemAdapter(result).asdict() if isinstance(result, ArticleItem) else result
+
+
+def _in_process(case):  # type: ignore[no-untyped-def]
+    fetched_at = datetime.fromisoformat(case.meta["fetched_at"])
+    return parse_page(response_for(case), portal_of(case), LIMITS, fetched_at)
+
+
+def _job(case) -> PageJob:  # type: ignore[no-untyped-def]
+    return PageJob.of(response_for(case), datetime.fromisoformat(case.meta["fetched_at"]))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.family}/{c.name}" for c in CASES])
+def test_pickled_job_gives_the_in_process_record(case) -> None:  # type: ignore[no-untyped-def]
+    job = pickle.loads(pickle.dumps(_job(case)))
+    portal = pickle.loads(pickle.dumps(portal_of(case)))
+    parsed = pickle.loads(pickle.dumps(ParsedPage(parse_job(job, portal, LIMITS))))
+    want = _in_process(case)
+    assert _as_dict(parsed.replay()) == _as_dict(want)
+    assert parsed.result == want
+
+
+def test_job_keeps_the_resolved_encoding() -> None:
+    from scrapy.http import HtmlResponse
+
+    body = "<html><head><title>Berita</title></head><body><p>Selamat pagi</p></body></html>".encode("cp1252")
+    response = HtmlResponse("https://example.id/a", body=body, headers={"Content-Type": "text/html; charset=latin-1"})
+    copy = pickle.loads(pickle.dumps(PageJob.of(response, None))).response()
+    assert (type(copy), copy.encoding, copy.body, copy.url) == (HtmlResponse, response.encoding, body, response.url)
+
+
+def test_worker_log_records_are_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+    case = next(c for c in CASES if c.is_article and c.expected.get("warnings") and c.family == "antara")
+    root = logging.getLogger()
+    root.addHandler(worker._collector)
+    try:
+        with caplog.at_level(logging.WARNING):
+            parsed = pickle.loads(pickle.dumps(run_job(_job(case), portal_of(case), LIMITS)))
+    finally:
+        root.removeHandler(worker._collector)
+    assert parsed.records
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        parsed.replay()
+    assert [r.getMessage() for r in caplog.records] == [r.msg for r in parsed.records]
+    assert any(case.meta["url"] in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.e2e
+def test_worker_processes_give_the_in_process_records() -> None:
+    """One worker for every fixture, of every portal: each crawl's inputs travel once, kept by their key."""
+
+    async def parse_all() -> list[ParsedPage | None]:
+        pool = WorkerPool.join(1)
+        assert WorkerPool.join(1) is pool  # a second crawler of the process shares it
+        try:
+            worker = pool.least_busy()
+            return await asyncio.gather(*(worker.parse(_job(case), portal_of(case), LIMITS) for case in CASES))
+        finally:
+            assert not pool.leave() and pool.workers[0].process.is_alive()
+            assert pool.leave() and not pool.workers[0].process.is_alive()
+            assert WorkerPool._shared is None
+
+    for case, parsed in zip(CASES, asyncio.run(parse_all()), strict=True):
+        assert parsed is not None, case.name
+        assert _as_dict(parsed.result) == _as_dict(_in_process(case)), case.name
+
+
+@pytest.mark.e2e
+def test_a_dead_worker_fails_its_pages_and_the_next() -> None:
+    case = next(c for c in CASES if c.is_article)
+
+    async def scenario() -> None:
+        worker = ParseWorker(logging.WARNING)
+        portal = portal_of(case)
+        try:
+            assert await worker.parse(_job(case), portal, LIMITS) is not None
+            assert worker.process.pid is not None
+            os.kill(worker.process.pid, signal.SIGKILL)
+            with pytest.raises(WorkerGone):
+                await asyncio.wait_for(worker.parse(_job(case), portal, LIMITS), 10)
+            with pytest.raises(WorkerGone):
+                await worker.parse(_job(case), portal, LIMITS)
+        finally:
+            worker.close()
+
+    asyncio.run(scenario())
+
+
+_ORPHAN = """
+import asyncio, time
+from crawler.middlewares.parseworkers import ParseWorker
+async def main():
+    worker = ParseWorker(30)
+    print(worker.process.pid, flush=True)
+    time.sleep(600)
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_worker_does_not_outlive_its_crawl(signum: int) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    time.sleep(3)  # the worker's start-up (imports), after which it ignores SIGINT
+    os.kill(child, signal.SIGINT)  # ignored: the crawl stops its workers itself
+    time.sleep(0.5)
+    os.kill(child, 0)
+    parent.send_signal(signum)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if not _running(child):
+            return
+        time.sleep(0.1)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail(f"worker {child} still running 10 s after its parent got signal {signum}")
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for a reaper has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
