@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -95,7 +96,10 @@ def test_a_full_disk_stops_the_run_and_the_next_run_stores_everything(
     assert unhealthy and "storage_error" in unhealthy[0], unhealthy
     stored = _ids(exports)
     assert len(stored) < ARTICLES and max(stored.values(), default=1) == 1
-    assert verify(exports).problems == []  # what was written is valid
+    # What was written is valid. A full disk may refuse the manifest itself: lines already fsynced then
+    # wait beyond it (in a file it lists, or a new file it does not list yet) for the next start's
+    # recovery, exactly as after a kill -9; nothing else may be found.
+    assert all(_awaits_recovery(problem) for problem in verify(exports).problems), verify(exports).problems
 
     room()
     after = _crawl(replica.base_url, exports, None)
@@ -104,3 +108,11 @@ def test_a_full_disk_stops_the_run_and_the_next_run_stores_everything(
     assert set(stored) == {f"{PORTAL}:{a['id']}" for a in doc["articles"]}
     assert max(stored.values()) == 1
     assert verify(exports).problems == []
+
+
+def _awaits_recovery(problem: str) -> bool:
+    """A verify problem that only says committed lines lie beyond the manifest (never fewer bytes than it counts)."""
+    if problem.endswith((": not in manifest.json",)):
+        return True
+    found = re.search(r": (\d+) bytes, manifest says (\d+)$", problem)
+    return found is not None and int(found[1]) > int(found[2])
