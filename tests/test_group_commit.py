@@ -91,8 +91,9 @@ def test_a_failed_commit_stops_the_writer_and_the_next_start_publishes_its_lines
     blocker.mkdir()
     with pytest.raises(OSError, match="not stored"):
         chain.feed(article(2))
-    with pytest.raises(OSError, match="writer stopped"):
+    with pytest.raises(OSError, match="writer stopped") as refused:
         chain.feed(article(3))  # nothing more is written after a failed commit
+    assert isinstance(refused.value.__cause__, OSError)  # the failure behind it, for the storage-error guard
     assert chain.stats["archive/jsonl/failed"] == 2
     chain.close()
     blocker.rmdir()

@@ -116,3 +116,20 @@ def _awaits_recovery(problem: str) -> bool:
         return True
     found = re.search(r": (\d+) bytes, manifest says (\d+)$", problem)
     return found is not None and int(found[1]) > int(found[2])
+
+
+def test_a_record_refused_by_a_stopped_writer_is_the_storage_error_behind_it(tmp_path: Path) -> None:
+    """Items in flight when a commit fails on a full disk meet a stopped writer: one line, never a traceback each."""
+    import sqlite3
+
+    from crawler.storage import storage_error
+    from crawler.store.writer import PortalWriter
+
+    writer = PortalWriter(tmp_path, PORTAL, tmp_path / "state", "s1")
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode, full.sqlite_errorname = sqlite3.SQLITE_FULL, "SQLITE_FULL"  # type: ignore[attr-defined]
+    writer.failed = full
+    with pytest.raises(OSError, match="writer stopped after a failed commit") as refused:
+        writer.write("2019/2019-09.jsonl", b"{}\n")
+    writer.close()
+    assert storage_error(refused.value) == "SQLITE_FULL: database or disk is full"

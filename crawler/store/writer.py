@@ -180,7 +180,8 @@ class PortalWriter:
     def write(self, partition: str, line: bytes) -> int:
         """Write one complete line in one `write` (no fsync: a later `cut` covers it); return its offset."""
         if self.failed is not None:
-            raise OSError(f"{self.portal}: writer stopped after a failed commit: {self.failed}")
+            # Chained, so the caller sees the storage error behind it (one line, not a traceback per record).
+            raise OSError(f"{self.portal}: writer stopped after a failed commit: {self.failed}") from self.failed
         handle = self._handle(partition)
         before = handle.entry.bytes
         try:
