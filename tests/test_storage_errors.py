@@ -133,3 +133,24 @@ def test_a_record_refused_by_a_stopped_writer_is_the_storage_error_behind_it(tmp
         writer.write("2019/2019-09.jsonl", b"{}\n")
     writer.close()
     assert storage_error(refused.value) == "SQLITE_FULL: database or disk is full"
+
+
+def test_a_report_the_full_disk_refuses_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import errno
+    import logging
+    from types import SimpleNamespace
+
+    import crawler.monitoring.report.page as page
+    from crawler.monitoring.monitor import RunMonitor
+
+    def full(*_: object) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(page, "write_report", full)
+    monitor = SimpleNamespace(_report_due=True, exports_root=tmp_path, state_root=tmp_path / "state")
+    with caplog.at_level(logging.INFO, logger="crawler.monitoring.monitor"):
+        RunMonitor.engine_stopped(monitor)  # type: ignore[arg-type]
+    [record] = [r for r in caplog.records if "could not write the report" in r.getMessage()]
+    assert record.exc_info is None and "ENOSPC" in record.getMessage()

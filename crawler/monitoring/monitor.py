@@ -45,6 +45,7 @@ from crawler.monitoring.report.summary import COVERAGE_FIELDS, SUMMARY_FORMAT, C
 from crawler.paths import exports_dir, state_dir
 from crawler.storage import REASON as STORAGE_REASON
 from crawler.storage import STAT as STORAGE_STAT
+from crawler.storage import storage_error
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -240,8 +241,12 @@ class RunMonitor:
 
         try:
             logger.info("report: %s", write_report(self.exports_root, self.state_root))
-        except OSError:
-            logger.exception("could not write the report under %s", self.state_root)
+        except OSError as exc:
+            cause = storage_error(exc)
+            if cause is None:
+                logger.exception("could not write the report under %s", self.state_root)
+            else:  # a full disk is already the run's reported problem: one line, no traceback
+                logger.error("could not write the report under %s: %s", self.state_root, cause)
 
 
 def _links_hint(crawler: Crawler, requests: dict[str, Any]) -> str:
