@@ -45,7 +45,8 @@ class DedupPipeline:
     Stats: archive/dedup/new, archive/dedup/revision, archive/dedup/near_duplicate,
     archive/dedup/dropped, archive/dedup/dropped/<reason> (unchanged, duplicate),
     archive/dedup/previous_found, archive/dedup/previous_missing, archive/dedup/previous_other_month,
-    archive/dedup/previous_bytes_searched.
+    archive/dedup/previous_bytes_searched, archive/dedup/signatures_from_workers (near-duplicate
+    signatures a parse worker computed, `crawler.portals.worker`).
     """
 
     def __init__(self, ledger: Ledger, stats: StatsCollector, previous: PreviousRevisions) -> None:
@@ -59,6 +60,11 @@ class DedupPipeline:
             raise NotConfigured("ARCHIVE_DEDUP_ENABLED is off")
         assert crawler.stats is not None
         return cls(ledger_for(crawler), crawler.stats, PreviousRevisions(exports_dir(crawler.settings)))
+
+    def close_spider(self) -> None:
+        fingerprinter = self.ledger.fingerprinter
+        if fingerprinter is not None and fingerprinter.handed_over:
+            self.stats.set_value("archive/dedup/signatures_from_workers", fingerprinter.handed_over)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

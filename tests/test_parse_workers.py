@@ -10,18 +10,22 @@ itself); a worker ignores SIGINT and exits once its parent is killed (SIGKILL or
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from itemadapter import ItemAdapter
 
+from crawler.dedup.neardup import HANDOVER, Fingerprinter, NearDupParams, SignatureHandover
 from crawler.extract.limits import PageLimits
 from crawler.items import ArticleItem
 from crawler.middlewares.parseworkers import ParseWorker, WorkerGone, WorkerPool
@@ -29,6 +33,7 @@ from crawler.portals import worker
 from crawler.portals.worker import PageJob, ParsedPage, parse_job, parse_page, run_job
 from tests.conftest import ROOT
 from tests.fixture_diff import all_families, discover, portal_of, response_for
+from tests.replica.harness import DATA_DIR, run_crawl, start_replica
 
 CASES = discover(all_families())
 LIMITS = PageLimits()
@@ -81,6 +86,43 @@ def test_worker_log_records_are_logged_again(caplog: pytest.LogCaptureFixture) -
         parsed.replay()
     assert [r.getMessage() for r in caplog.records] == [r.msg for r in parsed.records]
     assert any(case.meta["url"] in r.getMessage() for r in caplog.records)
+
+
+def test_the_worker_signs_the_body_the_dedup_pipeline_would_sign() -> None:
+    params = NearDupParams()
+    case = next(c for c in CASES if c.is_article and len((c.expected.get("body") or "").split()) > 60)
+    parsed = pickle.loads(pickle.dumps(run_job(_job(case), portal_of(case), LIMITS, params)))
+    assert isinstance(parsed.result, ArticleItem) and parsed.result.body
+    computed = Fingerprinter(params).compute(parsed.result.body)
+    assert computed is not None and parsed.signature == (params, computed)
+
+    HANDOVER.take(params, parsed.result.body)  # nothing left over from another test
+    fingerprinter = Fingerprinter(params)
+    parsed.replay()
+    assert fingerprinter.signature(parsed.result.body) == computed
+    assert fingerprinter.handed_over == 1  # taken, not computed
+    assert fingerprinter.signature(parsed.result.body) == computed
+    assert fingerprinter.handed_over == 1  # taken once: the next one is computed
+
+
+def test_not_articles_and_unsigned_jobs_carry_no_signature() -> None:
+    not_article = next(c for c in CASES if not c.is_article)
+    article = next(c for c in CASES if c.is_article)
+    assert run_job(_job(not_article), portal_of(not_article), LIMITS, NearDupParams()).signature is None
+    assert run_job(_job(article), portal_of(article), LIMITS).signature is None
+
+
+def test_a_handed_over_signature_is_used_only_for_its_text_and_parameters() -> None:
+    handover = SignatureHandover(capacity=2)
+    params, other = NearDupParams(), NearDupParams(threshold=0.8)
+    unknown = handover.take(params, "never put")
+    handover.put(params, "a", b"A")
+    assert handover.take(other, "a") is unknown
+    assert handover.take(params, "a") == b"A"
+    assert handover.take(params, "a") is unknown  # taken once
+    for text in ("x", "y", "z"):
+        handover.put(params, text, None)
+    assert len(handover) == 2 and handover.take(params, "z") is None  # the oldest was forgotten
 
 
 @pytest.mark.e2e
@@ -164,3 +206,38 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.e2e
+def test_a_crawl_links_the_same_near_duplicates_with_signatures_from_its_worker(tmp_path: Path) -> None:
+    """A syndicated copy (the replica's article plus a sentence) is linked whether its body was
+    signed by the parse worker or by the dedup pipeline, and with a worker every record's
+    signature came from it."""
+    data = json.loads((DATA_DIR / "antara_kaltim.json").read_text(encoding="utf-8"))
+    articles = data["articles"]
+    original = max(articles, key=lambda a: sum(len(p.split()) for p in a["paragraphs"]))
+    copy = next(a for a in articles if a is not original and a["era"] == original["era"])
+    copy["paragraphs"] = [*original["paragraphs"], "Berita ini juga disiarkan ulang oleh media mitra."]
+    copy.pop("expect", None)
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    replica = start_replica(path, tmp_path / "replica")
+    links: dict[str, set[frozenset[str]]] = {}
+    try:
+        for workers in ("0", "1"):
+            exports = tmp_path / f"exports-{workers}"
+            result = run_crawl("antara_kaltim", exports, base_url=replica.base_url,
+                               settings={"ARCHIVE_PARSE_WORKERS": workers})  # fmt: skip
+            assert result.process.returncode == 0, result.process.stderr[-3000:]
+            links[workers] = {frozenset((r["id"], r["near_duplicate_of"])) for r in result.records
+                              if r["near_duplicate_of"]}  # fmt: skip
+            handed = re.search(r"'archive/dedup/signatures_from_workers': (\d+)", result.process.stderr)
+            if workers == "0":
+                assert handed is None
+            else:
+                assert handed is not None and int(handed.group(1)) == len(result.records) > 20
+    finally:
+        replica.stop()
+    ids = {f"antara_kaltim:{original['id']}", f"antara_kaltim:{copy['id']}"}
+    assert frozenset(ids) in links["0"]
+    assert links["1"] == links["0"]

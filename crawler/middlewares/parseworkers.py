@@ -36,6 +36,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import TextResponse
 
+from crawler.dedup.neardup import NearDupParams
+from crawler.dedup.state import near_dup_params
 from crawler.extract.limits import PageLimits
 from crawler.portals.base import PortalDefinition
 from crawler.portals.worker import PARSED_META, PageJob, ParsedPage, fetched_at, serve
@@ -61,6 +63,8 @@ class ParseWorkersMiddleware:
         self.crawler = crawler
         self.workers = workers
         self.limits = PageLimits.from_settings(crawler.settings)
+        self.near = near_dup_params(crawler.settings) if _links_near_duplicates(crawler) else None
+        """Near-duplicate parameters when the dedup pipeline signs bodies: the worker signs them instead."""
         self._pool: WorkerPool | None = None
         self._broken = False
 
@@ -82,7 +86,7 @@ class ParseWorkersMiddleware:
             if self._pool is None:
                 self._pool = WorkerPool.join(self.workers)
             job = PageJob.of(response, fetched_at(request.meta))
-            parsed = await self._pool.least_busy().parse(job, portal, self.limits)
+            parsed = await self._pool.least_busy().parse(job, portal, self.limits, self.near)
         except WorkerGone:
             self._broken = True
             self._count("archive/parse/workers/broken")
@@ -174,13 +178,16 @@ class ParseWorker:
         self._gone = False
         self._sent: set[Hashable] = set()
 
-    async def parse(self, job: PageJob, portal: PortalDefinition, limits: PageLimits) -> ParsedPage | None:
-        """The worker's `ParsedPage` of `job`, or None if the parse raised; `WorkerGone` if the worker ended."""
+    async def parse(
+        self, job: PageJob, portal: PortalDefinition, limits: PageLimits, near: NearDupParams | None = None
+    ) -> ParsedPage | None:
+        """The worker's `ParsedPage` of `job` (its body signed under `near`, if given), or None if
+        the parse raised; `WorkerGone` if the worker ended."""
         if self._gone:
             raise WorkerGone
         key = next(self._keys)
-        inputs_key = (portal.name, portal.definition_version, limits)
-        inputs = None if inputs_key in self._sent else (portal, limits)  # sent once per crawl
+        inputs_key = (portal.name, portal.definition_version, limits, near)
+        inputs = None if inputs_key in self._sent else (portal, limits, near)  # sent once per crawl
         self._sent.add(inputs_key)
         answer = self.pending[key] = self._loop.create_future()
         message = (key, inputs_key, inputs, job)
@@ -237,6 +244,14 @@ def _log_level() -> int:
     root = logging.getLogger()
     handled = min((handler.level for handler in root.handlers), default=logging.NOTSET)
     return max(root.getEffectiveLevel(), handled)
+
+
+def _links_near_duplicates(crawler: Crawler) -> bool:
+    """Whether the crawl's dedup pipeline signs every record's body (`pipelines.dedup`)."""
+    settings = crawler.settings
+    pipelines = settings.getwithbase("ITEM_PIPELINES")
+    in_use = any(str(name).endswith(".DedupPipeline") and order is not None for name, order in pipelines.items())
+    return in_use and settings.getbool("ARCHIVE_DEDUP_ENABLED") and settings.getbool("ARCHIVE_DEDUP_NEAR_ENABLED")
 
 
 def _portal_to_parse(request: Request, response: Response, spider: Spider | None) -> PortalDefinition | None:

@@ -3,9 +3,12 @@
 `PageJob` holds what an article page object reads of a response (URL, status, headers,
 bytes and the encoding the crawl settled on) and when it was fetched; `parse_job` runs the
 portal's page object on it exactly as `PortalSpider.parse_article` does in process (`parse_page`), and
-returns a `ParsedPage`: the record (or `NotAnArticle`) and the log records the page object
+returns a `ParsedPage`: the record (or `NotAnArticle`), the log records the page object
 emitted, which `ParsedPage.replay` logs again in the crawl process, where Scrapy's handlers
-(log file, `log_count/*` stats) are. Both travel pickled, so everything here is plain data.
+(log file, `log_count/*` stats) are, and, when the crawl links near-duplicates, the body's
+MinHash signature, which `replay` hands to the dedup pipeline (`crawler.dedup.neardup.HANDOVER`)
+so that the crawl's own thread does not compute it. Both travel pickled, so everything here
+is plain data.
 
 The worker side (`serve`) is what a worker process runs: it keeps the portal and the page
 caps a crawl sends with its first job, ignores SIGINT (Ctrl-C reaches the whole process
@@ -17,6 +20,7 @@ gone, so a crawl killed with SIGKILL leaves no worker behind.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -30,6 +34,7 @@ from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
+from crawler.dedup.neardup import HANDOVER, Fingerprinter, NearDupParams
 from crawler.extract.limits import PageLimits
 from crawler.items import ArticleItem
 from crawler.portals.base import NotAnArticle, PortalDefinition
@@ -68,18 +73,28 @@ class PageJob:
 
 @dataclass
 class ParsedPage:
-    """A page object's result and the log records it emitted while parsing."""
+    """A page object's result, the log records it emitted while parsing and the record body's signature."""
 
     result: ArticleItem | NotAnArticle
     records: list[logging.LogRecord] = field(default_factory=list)
+    signature: tuple[NearDupParams, bytes | None] | None = None
+    """The near-duplicate signature of the record's body and the parameters it was made with (None: not made)."""
 
     def replay(self) -> ArticleItem | NotAnArticle:
-        """The result, after logging its records in this process as the page object would have."""
+        """The result, after logging its records in this process as the page object would have
+        and handing its body's signature over to the dedup pipeline."""
         for record in self.records:
             logger = logging.getLogger(record.name)
             if logger.isEnabledFor(record.levelno):
                 logger.handle(record)
+        if self.signature is not None and isinstance(self.result, ArticleItem):
+            HANDOVER.put(self.signature[0], _signed_text(self.result), self.signature[1])
         return self.result
+
+
+def _signed_text(item: ArticleItem) -> str:
+    """The text the dedup pipeline signs of a record (`DedupPipeline.process_item`)."""
+    return item.body or ""
 
 
 def fetched_at(meta: Mapping[str, Any]) -> datetime | None:
@@ -142,26 +157,38 @@ def _exit_with(sentinel: int) -> None:
     os._exit(0)
 
 
-def run_job(job: PageJob, portal: PortalDefinition, limits: PageLimits) -> ParsedPage:
-    """One job in a worker process (whose root logger `start_worker` pointed at the collector)."""
+def run_job(
+    job: PageJob, portal: PortalDefinition, limits: PageLimits, near: NearDupParams | None = None
+) -> ParsedPage:
+    """One job in a worker process (whose root logger `start_worker` pointed at the collector);
+    with `near`, the record's body is signed too."""
     _collector.records = []
     try:
         result = parse_job(job, portal, limits)
     finally:
         records, _collector.records = _collector.records, []
-    return ParsedPage(result, records)
+    signature = None
+    if near is not None and isinstance(result, ArticleItem):
+        signature = (near, _fingerprinter(near).compute(_signed_text(result)))
+    return ParsedPage(result, records, signature)
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprinter(params: NearDupParams) -> Fingerprinter:
+    return Fingerprinter(params)  # builds its permutations once
 
 
 def serve(jobs: Connection, results: Connection, level: int) -> None:
     """A worker process's life: `(key, inputs key, inputs or None, PageJob)` pickles in on `jobs`,
     `(key, ParsedPage | None)` out on `results` (None: the parse raised; the crawl parses that
-    page itself), until `jobs` closes. The inputs (portal, page caps) come with a crawl's first
+    page itself), until `jobs` closes. The inputs (portal, page caps, near-duplicate parameters
+    or None) come with a crawl's first
     job only, and are kept by their key: one worker serves every crawler of a `crawlall` process.
 
     A thread of its own drains `jobs` into a queue, so the crawl's writes never wait for a parse.
     """
     start_worker(level)
-    inputs: dict[Hashable, tuple[PortalDefinition, PageLimits]] = {}
+    inputs: dict[Hashable, tuple[PortalDefinition, PageLimits, NearDupParams | None]] = {}
     queued: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     threading.Thread(target=_drain, args=(jobs, queued), daemon=True, name="jobs").start()
     while (data := queued.get()) is not None:
