@@ -46,21 +46,22 @@ class ContactUserAgentMiddleware(UserAgentMiddleware):
         middleware = super().from_crawler(crawler)
         middleware.user_agent = contact_user_agent(crawler.settings)
         placeholder = crawler.settings.get("ARCHIVE_CONTACT_URL") == project_defaults.ARCHIVE_CONTACT_URL
-        middleware.warn_hosts = set() if placeholder else None
+        middleware.seen_hosts = set() if placeholder else None
         return middleware
 
-    warn_hosts: set[str] | None = None
-    """Hosts already warned about the placeholder contact URL (None: a real contact URL is set)."""
+    seen_hosts: set[str] | None = None
+    """Hosts already checked for the placeholder contact URL's warning (None: a real contact URL is set)."""
 
     def process_request(self, request: Request) -> None:  # type: ignore[override]  # no deprecated `spider`
-        if self.warn_hosts is not None:
+        if self.seen_hosts is not None:
             host = urlparse_cached(request).hostname or ""
-            if host not in self.warn_hosts and not _is_loopback(host):
-                self.warn_hosts.add(host)
-                logger.warning(
-                    "%s gets the placeholder contact URL %s in the User-Agent: set ARCHIVE_CONTACT_URL "
-                    "(crawler/settings.py or -s ARCHIVE_CONTACT_URL=...) to a page where its operators can reach you",
-                    host, project_defaults.ARCHIVE_CONTACT_URL)  # fmt: skip
+            if host not in self.seen_hosts:
+                self.seen_hosts.add(host)  # loopback ones too: parsing the address again costs every request
+                if not _is_loopback(host):
+                    logger.warning(
+                        "%s gets the placeholder contact URL %s in the User-Agent: set ARCHIVE_CONTACT_URL "
+                        "(crawler/settings.py or -s ARCHIVE_CONTACT_URL=...) to a page where its operators can "
+                        "reach you", host, project_defaults.ARCHIVE_CONTACT_URL)  # fmt: skip
         super().process_request(request)
 
 
