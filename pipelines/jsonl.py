@@ -25,6 +25,9 @@ from crawler.store.writer import PortalWriter, Recovery
 from pipelines import Ledger, as_record, ledger_for
 from pipelines.groupcommit import GroupCommit
 
+_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""`json.dumps(record, ensure_ascii=False, separators=(",", ":"))`, without building an encoder per record."""
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
@@ -79,7 +82,7 @@ class JsonLinesPipeline:
         if stopped(self.crawler):  # a full disk: take no further records (the next run fetches them)
             self.ledger.release(record["id"])
             raise DropItem(f"not written: the run stopped on a storage error ({record['id']})", log_level="DEBUG")
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        line = (_LINE(record) + "\n").encode()
         try:
             writer = self._writer(record["portal"])
         except LockedError as exc:
