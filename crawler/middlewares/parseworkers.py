@@ -200,14 +200,18 @@ class ParseWorker:
         return parsed
 
     def _answers(self) -> None:
+        # One answer per call, without `poll()` (a new selector per call): the pipe is readable,
+        # and the event loop calls again while more answers wait. The worker writes an answer
+        # whole, so reading one waits, at most, for the rest of a long one being written.
         try:
-            while self._results.poll():
-                key, parsed = pickle.loads(self._results.recv_bytes())
-                answer = self.pending.pop(key, None)
-                if answer is not None and not answer.done():
-                    answer.set_result(parsed)
+            data = self._results.recv_bytes()
         except (EOFError, OSError):
             self._end()
+            return
+        key, parsed = pickle.loads(data)
+        answer = self.pending.pop(key, None)
+        if answer is not None and not answer.done():
+            answer.set_result(parsed)
 
     def _end(self) -> None:
         if not self._gone:
