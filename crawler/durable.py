@@ -78,8 +78,13 @@ def replace_tail(path: Path, offset: int, data: bytes) -> None:
 _UNREADABLE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
-def open_sqlite(path: Path, setup: Callable[[sqlite3.Connection], None], *, timeout: float = 30) -> sqlite3.Connection:
+def open_sqlite(
+    path: Path, setup: Callable[[sqlite3.Connection], None], *, timeout: float = 30, check_same_thread: bool = True
+) -> sqlite3.Connection:
     """Connect to the SQLite state file `path` and run `setup` on it (pragmas, schema).
+
+    `check_same_thread=False` lets a connection opened here be used by another thread (one
+    at a time, which the caller then guarantees).
 
     An unreadable file (not a database, corrupt) is moved aside, with its WAL and shared-memory
     files, to `<name>.corrupt-<UTC time>` with one log line, and a new one is started: every state
@@ -88,7 +93,7 @@ def open_sqlite(path: Path, setup: Callable[[sqlite3.Connection], None], *, time
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
     try:
-        return _connect(path, setup, timeout)
+        return _connect(path, setup, timeout, check_same_thread)
     except sqlite3.DatabaseError as exc:
         if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _UNREADABLE_CODES:
             raise
@@ -100,11 +105,13 @@ def open_sqlite(path: Path, setup: Callable[[sqlite3.Connection], None], *, time
         fsync_dir(path.parent)
         logger.warning("%s is unreadable (%s): moved aside to %s.corrupt-%s, starting a new one", path, exc,
                        path.name, stamp)  # fmt: skip
-        return _connect(path, setup, timeout)
+        return _connect(path, setup, timeout, check_same_thread)
 
 
-def _connect(path: Path, setup: Callable[[sqlite3.Connection], None], timeout: float) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+def _connect(
+    path: Path, setup: Callable[[sqlite3.Connection], None], timeout: float, check_same_thread: bool
+) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=check_same_thread)
     try:
         setup(db)
     except BaseException:

@@ -10,6 +10,10 @@ New entries are kept in memory and inserted `FLUSH_EVERY` at a time in one trans
 when a WARC file is finished or the index closes): one write transaction per response cost more than the lookup. A
 crash loses at most the entries not yet inserted, whose payloads are then stored in full
 once more rather than as revisits, as after a power cut.
+
+During a crawl the index is used by the archiver's writer thread, having been opened in the
+reactor thread (and closed there once the writer has stopped): one thread at a time, never
+two at once.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from crawler.durable import open_sqlite
@@ -41,10 +46,14 @@ def _setup(db: sqlite3.Connection) -> None:
 
 
 class PayloadIndex:
-    def __init__(self, path: Path) -> None:
+    """`warn(message, *args)` reports entries that could not be saved (a logger's `warning` by default)."""
+
+    def __init__(self, path: Path, *, warn: Callable[..., None] = logger.warning) -> None:
         # An unreadable index is moved aside: payloads are then stored in full once more.
-        self._db = open_sqlite(path, _setup)
+        # Not bound to the opening thread: the archiver's writer thread uses it (serially) during a crawl.
+        self._db = open_sqlite(path, _setup, check_same_thread=False)
         self._pending: dict[tuple[str, str], PayloadRef] = {}
+        self._warn = warn
 
     def find(self, uri: str, digest: str) -> PayloadRef | None:
         pending = self._pending.get((uri, digest))
@@ -73,7 +82,7 @@ class PayloadIndex:
         except sqlite3.Error as exc:  # a full disk: losing entries only costs storage, never a record
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-            logger.warning(
+            self._warn(
                 "revisit index: %d entries not saved (%s); those payloads are stored in full again", len(rows), exc
             )
         self._pending.clear()

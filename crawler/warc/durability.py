@@ -1,12 +1,13 @@
 """fsync of WARC records off the reactor thread, shared by every record written meanwhile.
 
-Records are written (whole, in order) in the reactor thread as each response arrives, so a
+Records are written (whole, in arrival order) by the archiver's one writer thread (inline
+without a running reactor), and a response goes on only once its records are written, so a
 kill -9 never loses one the spider has seen. Making them survive a power cut needs fsync,
-which costs milliseconds on a busy disk: done inline it was most of the archive's cost.
-So the fsync runs in a thread, one at a time, and covers everything written before it
-started (a group commit); `WarcDurabilityMiddleware` holds each response until the fsync
-covering its record has returned, so an exported record never names a record that a power
-cut could still take away.
+which costs milliseconds on a busy disk: done inline it was most of the archive's cost. So
+the fsync runs in a thread, one at a time, and covers everything written before it started
+(a group commit); `WarcDurabilityMiddleware` holds each response until its pending write has
+returned and the fsync covering its records has too, so an exported record never names a
+record that a power cut could still take away.
 """
 
 from __future__ import annotations
@@ -26,20 +27,44 @@ if TYPE_CHECKING:
 
 
 class GroupSync:
-    """Durability points of records: `written(request, warc)`, then `durable(request)`."""
+    """Durability points of records: `pending(request, write)`, `written(request, warc, end)`, then `durable(request)`.
+
+    Used on the reactor thread only.
+    """
 
     def __init__(self, on_fsync: Callable[[], None] | None = None) -> None:
         self._on_fsync = on_fsync
+        self._writes: WeakKeyDictionary[Request, Deferred[None]] = WeakKeyDictionary()
         self._marks: WeakKeyDictionary[Request, tuple[OpenWarc, int]] = WeakKeyDictionary()
         self._waiting: list[tuple[OpenWarc, int, Deferred[None]]] = []
         self._in_flight = False
 
-    def written(self, request: Request, warc: OpenWarc) -> None:
-        """`request`'s records end at the current end of `warc`."""
-        self._marks[request] = (warc, warc.size)
+    def pending(self, request: Request, write: Deferred[None]) -> None:
+        """`request`'s records are being written: `write` fires (never fails) once they are, or failed to be.
+
+        Its callbacks must call `written` first when the records were written.
+        """
+        self._writes[request] = write
+
+    def written(self, request: Request, warc: OpenWarc, end: int) -> None:
+        """`request`'s records are in `warc`, ending at offset `end`."""
+        self._marks[request] = (warc, end)
 
     def durable(self, request: Request) -> Deferred[None]:
-        """Fires once `request`'s records are fsynced (at once if there are none)."""
+        """Fires once `request`'s records are written and fsynced (at once if there are none)."""
+        write = self._writes.pop(request, None)
+        if write is None:
+            return self._synced_mark(request)
+        done: Deferred[None] = Deferred()
+
+        def after_write(_: object) -> None:
+            self._synced_mark(request).chainDeferred(done)
+
+        # Runs after the write's own callbacks (added before), so the mark they set exists by then.
+        write.addBoth(after_write)
+        return done
+
+    def _synced_mark(self, request: Request) -> Deferred[None]:
         mark = self._marks.pop(request, None)
         if mark is None or mark[0].synced >= mark[1]:
             return succeed(None)

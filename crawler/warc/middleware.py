@@ -1,4 +1,4 @@
-"""The WARC archive's downloader middleware: no response goes on before its WARC record is durable."""
+"""The WARC archive's downloader middleware: no response goes on before its WARC records are written and durable."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 
 
 class WarcDurabilityMiddleware:
-    """Downloader middleware holding each archived response until its WARC record is fsynced.
+    """Downloader middleware holding each archived response until its WARC records are written and fsynced.
 
-    Placed first in process_response order (priority 950), so nothing downstream, spider
-    and pipelines included, sees a response whose record is not yet durable.
+    The archiver's writer thread may not have written them yet when the response arrives here;
+    `GroupSync.durable` waits for that write, then for an fsync covering it. Placed first in
+    process_response order (priority 950), so nothing downstream, spider and pipelines
+    included, sees a response whose records are not yet durable (or its `archive_warc` meta unset).
     Settings: ARCHIVE_WARC_ENABLED.
     """
 

@@ -11,12 +11,11 @@ it cannot resolve, and `reparse` reads only 2xx records).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scrapy import Request
-
     from crawler.warc.records import Exchange, RecordBuilder
 
 PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -28,13 +27,17 @@ def is_not_modified(exchange: Exchange) -> bool:
     return exchange.status == HTTPStatus.NOT_MODIFIED
 
 
-def not_modified_revisit(builder: RecordBuilder, exchange: Exchange, record_id: str, request: Request) -> bytes:
-    """The serialised revisit record (one gzip member) for a 304 exchange."""
+def not_modified_revisit(
+    builder: RecordBuilder, exchange: Exchange, record_id: str, original: Mapping[str, Any]
+) -> bytes:
+    """The serialised revisit record (one gzip member) for a 304 exchange.
+
+    `original` is the request's `ORIGINAL_META_KEY` meta ({"record_id", "date"}, or empty).
+    """
     headers = builder._common_headers(exchange, record_id)
     del headers["WARC-Payload-Digest"]  # a 304 has no payload to digest
     headers["WARC-Profile"] = PROFILE
     headers["WARC-Refers-To-Target-URI"] = exchange.target_uri
-    original: dict[str, Any] = request.meta.get(ORIGINAL_META_KEY) or {}
     if original.get("record_id"):
         headers["WARC-Refers-To"] = original["record_id"]
     if original.get("date"):
