@@ -46,9 +46,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.middlewares.compression.CountingHttpCompressionMiddleware": 590,
     # Just before RedirectMiddleware (600): loops and off-portal redirects refused and counted.
     "crawler.middlewares.redirects.RedirectGuardMiddleware": 610,
-    # First in process_response order: nothing downstream sees a response whose WARC record is not fsynced.
-    "crawler.warc.middleware.WarcDurabilityMiddleware": 950,
-    # Last in process_response order: article pages parsed in worker processes as they finally reach the spider.
+    # Last in process_response order: article pages sent to worker processes as they finally reach the spider.
     "crawler.middlewares.parseworkers.ParseWorkersMiddleware": 10,
 }
 SPIDER_MIDDLEWARES = {
@@ -58,6 +56,11 @@ SPIDER_MIDDLEWARES = {
     "crawler.scheduling.frontier.FrontierMiddleware": 950,  # article requests remembered until stored
     # After the frontier (outputs flow 950 -> 940): a listing page is checkpointed once its links are remembered.
     "crawler.scheduling.walks.WalkCheckpointMiddleware": 940,
+    # Innermost: a callback starts only once the response's WARC records are fsynced (and nothing
+    # made from it goes on before); waiting here, not in a downloader middleware, frees its download slot.
+    "crawler.warc.middleware.WarcDurabilityMiddleware": 990,
+    # Innermost but one: a callback of an article page starts once the page's parse in a worker is back.
+    "crawler.middlewares.parseworkers.ParsedPagesMiddleware": 995,
 }
 EXTENSIONS = {
     "crawler.gcfreeze.GcFreeze": 0,  # gc.freeze() once the engine starts

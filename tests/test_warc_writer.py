@@ -1,29 +1,34 @@
-"""The WARC writer thread: no response goes on before its records are written and fsynced; records stay in order.
+"""The WARC writer thread: no callback starts before its response's records are written, no record
+it makes goes on before they are fsynced; records stay in order.
 
 The unit tests drive `GroupSync` with a write still pending, as the writer thread leaves it. The
-end-to-end test crawls the replica with a probe just below the durability middleware
-(`tests/support/warc_probe.py`) that reads each response's records back from the file the
-moment the response comes through, with appends and fsyncs slowed so that one let through
-early would show.
+end-to-end test crawls the replica with probes on both sides of the durability spider middleware
+(`tests/support/warc_probe.py`): one reads each response's records back from the file the
+moment its callback is about to start, the other notes how far the file was fsynced when each
+record leaves; appends and fsyncs are slowed so that one let through early would show.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.http import Response
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from crawler.portals.worker import fetched_at
 from crawler.warc.durability import GroupSync
+from crawler.warc.extension import DATE_META_KEY, META_KEY
 from crawler.warc.files import OpenWarc
 from tests.replica.data import write_file
 from tests.replica.harness import RunningReplica, run_crawl
 from tests.replica.synth import generate
-from tests.warc_reading import PORTAL, read_records, warc_files
+from tests.warc_reading import MIRROR, PORTAL, make_archiver, read_records, warc_files
 
 # --- unit: GroupSync with a pending write ---------------------------------------------------------------------
 
@@ -59,13 +64,42 @@ def test_durable_fires_after_a_failed_write(tmp_path: Path) -> None:
 
 def test_durable_without_a_write_fires_at_once() -> None:
     assert GroupSync().durable(Request("http://127.0.0.1/a")).called
+    assert GroupSync().write_done(Request("http://127.0.0.1/a")).called
+
+
+def test_write_done_waits_for_the_write_only_and_durable_can_follow(tmp_path: Path) -> None:
+    sync, request, warc = GroupSync(), Request("http://127.0.0.1/a"), _synced_file(tmp_path)
+    write: Deferred[None] = Deferred()
+    write.addCallback(lambda _: sync.written(request, warc, warc.size + 1))  # one byte beyond the fsynced part
+    sync.pending(request, write)
+    written = sync.write_done(request)
+    assert not written.called
+    write.callback(None)
+    assert written.called
+    warc.append(b"x")
+    warc.close()  # closing fsyncs: the records are durable
+    assert sync.durable(request).called, "durable still works after write_done"
+
+
+def test_the_warc_date_is_known_before_the_records_are_written(tmp_path: Path) -> None:
+    """A parse worker's job may start before the writer thread is done: it takes the fetch time
+    (the record's WARC-Date, what `crawled_at` must be) from the key set at download."""
+    archiver, spider = make_archiver(tmp_path)
+    request = Request(MIRROR + "/berita/1/a", headers={"Accept-Encoding": "gzip"})
+    response = Response(request.url, status=200, body=b"<html></html>", request=request, protocol="HTTP/1.1")
+    archiver.response_downloaded(response, request, spider)
+    date = request.meta[DATE_META_KEY]
+    assert date == request.meta[META_KEY]["date"]
+    assert fetched_at({DATE_META_KEY: date}) == fetched_at(request.meta) == datetime.fromisoformat(date)
+    assert fetched_at({}) is None
+    archiver.finish_now()
 
 
 # --- end to end: a probed crawl ---------------------------------------------------------------------------------
 
 
 @pytest.mark.e2e  # replica, `scrapy crawl`
-def test_each_response_goes_on_after_its_records_are_written_and_fsynced_in_download_order(
+def test_callbacks_wait_for_the_write_records_for_the_fsync_and_records_stay_in_download_order(
     tmp_path: Path, replica_factory: Callable[..., RunningReplica]
 ) -> None:
     data = tmp_path / "data.json"
@@ -84,14 +118,18 @@ def test_each_response_goes_on_after_its_records_are_written_and_fsynced_in_down
     assert probe["append_threads"] and all(
         name.startswith("PoolThread-warc-writer") for name in probe["append_threads"]
     )
-    assert len(probe["responses"]) == len(probe["downloaded"]) > 60
+    to_spider = [url for url in probe["downloaded"] if not url.endswith("/robots.txt")]  # robots.txt: Scrapy's
+    assert sorted(seen["url"] for seen in probe["responses"]) == sorted(to_spider) and len(to_spider) > 60
     for seen in probe["responses"]:
         assert seen["meta"] is not None, f"{seen['url']}: no archive_warc meta when it came through"
         assert "unreadable" not in seen, f"{seen['url']}: {seen.get('unreadable')}"
         [(kind, record_id, _), (request_kind, _, concurrent_to)] = seen["records"]
         assert kind == seen["meta"]["type"] and record_id == seen["meta"]["record_id"]
         assert (request_kind, concurrent_to) == ("request", record_id)
-        assert seen["synced"] >= seen["end"], f"{seen['url']}: came through before its records were fsynced"
+    ends = {seen["url"]: seen["end"] for seen in probe["responses"]}
+    assert len(probe["items"]) == len(result.records) > 50
+    for item in probe["items"]:
+        assert item["synced"] >= ends[item["url"]], f"{item['url']}: its record went on before the WARC fsync"
     files = warc_files(exports / "warc")
     assert len(files) >= 2, "rotated during the crawl"
     records = [record for path in files for record in read_records(path)]

@@ -2,12 +2,13 @@
 
 A full crawl is CPU-bound on one core (docs/internals.md, "Benchmarks and their figures"),
 and parsing an article page (lxml parse, selectors, credits, dates: about a third of its CPU)
-depends on nothing but the page. This middleware, last in process_response order, sends
-each article response that will reach `parse_article` (a 2xx text response of a request
+depends on nothing but the page. `ParseWorkersMiddleware`, last in process_response order,
+sends each article response that will reach `parse_article` (a 2xx text response of a request
 whose callback is the spider's `parse_article`) to a pool of `ARCHIVE_PARSE_WORKERS` worker
-processes, awaits the parse, and leaves the result in `response.meta["archive_parsed"]`
+processes and lets the response go on; the spider middleware `ParsedPagesMiddleware` awaits
+the parse before the callback starts and leaves the result in `response.meta["archive_parsed"]`
 (`crawler.portals.worker`); `parse_article` takes it from there, or parses in process when it
-is not there (`scrapy parse`, reparse, this middleware off). The record is the same either way.
+is not there (`scrapy parse`, reparse, these middlewares off). The record is the same either way.
 
 Guarantees: a worker's failure never loses an article. An exception raised by the parse
 leaves the response to be parsed in process, where it raises exactly as without workers;
@@ -28,9 +29,9 @@ import logging
 import multiprocessing
 import pickle
 import resource
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -41,6 +42,9 @@ from crawler.dedup.state import near_dup_params
 from crawler.extract.limits import PageLimits
 from crawler.portals.base import PortalDefinition
 from crawler.portals.worker import PARSED_META, PageJob, ParsedPage, fetched_at, serve
+
+PENDING_META = "archive_parsing"
+"""Request meta key: the parse of an article page started in a worker (an asyncio future of a `ParsedPage` or None)."""
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -77,28 +81,36 @@ class ParseWorkersMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        # The parse is only started here: awaited in a downloader middleware, it would hold the
+        # request's downloader slot (CONCURRENT_REQUESTS) while the worker parses.
+        # `ParsedPagesMiddleware` awaits it before the callback starts.
         portal = _portal_to_parse(request, response, self.crawler.spider)
         if self._broken or portal is None:
             return response
         assert isinstance(response, TextResponse)
+        job = PageJob.of(response, fetched_at(request.meta))
+        request.meta[PENDING_META] = asyncio.ensure_future(self._parse(job, portal))
+        return response
+
+    async def _parse(self, job: PageJob, portal: PortalDefinition) -> ParsedPage | None:
+        """The worker's parse of `job`, or None: the page is then parsed in process (never raises)."""
         try:
             if self._pool is None:
                 self._pool = WorkerPool.join(self.workers)
-            job = PageJob.of(response, fetched_at(request.meta))
             parsed = await self._pool.least_busy().parse(job, portal, self.limits, self.near)
         except WorkerGone:
-            self._broken = True
-            self._count("archive/parse/workers/broken")
-            logger.warning("a parse worker died; article pages are parsed in the crawl process from now on")
-            return response
+            if not self._broken:
+                self._broken = True
+                self._count("archive/parse/workers/broken")
+                logger.warning("a parse worker died; article pages are parsed in the crawl process from now on")
+            return None
         if parsed is None:
             # The parse raised: parse_article parses in process, where the error is raised and handled as ever.
             self._count("archive/parse/workers/fallbacks")
-            return response
+            return None
         self._count("archive/parse/workers/pages")
-        request.meta[PARSED_META] = parsed  # the response is tied to its request (and meta) only later
-        return response
+        return parsed
 
     def spider_closed(self, spider: Spider) -> None:
         pool, self._pool = self._pool, None
@@ -112,6 +124,32 @@ class ParseWorkersMiddleware:
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
+
+
+class ParsedPagesMiddleware:
+    """Spider middleware: the callback of an article page waits for its parse in a worker.
+
+    `ParseWorkersMiddleware` leaves the parse it started in `meta["archive_parsing"]`; this
+    one awaits it before it asks the callback for its first output (a generator callback, as
+    `parse_article` is, starts only then), and leaves the `ParsedPage` in `meta["archive_parsed"]`
+    for `parse_article`, which parses in process when it is not there. Innermost but one
+    (SPIDER_MIDDLEWARES 995): the scraper holds the response meanwhile, not a downloader slot.
+    Settings: ARCHIVE_PARSE_WORKERS.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getint("ARCHIVE_PARSE_WORKERS") <= 0:
+            raise NotConfigured("ARCHIVE_PARSE_WORKERS is 0: article pages are parsed in the crawl process")
+        return cls()
+
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        # Async only: the wait needs the event loop, so Scrapy hands a sync callback's output over as async.
+        parsing: asyncio.Future[ParsedPage | None] | None = response.meta.pop(PENDING_META, None)
+        if parsing is not None and (parsed := await parsing) is not None:
+            response.meta[PARSED_META] = parsed
+        async for output in result:
+            yield output
 
 
 class WorkerPool:

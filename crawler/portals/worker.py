@@ -99,10 +99,15 @@ def _signed_text(item: ArticleItem) -> str:
 
 def fetched_at(meta: Mapping[str, Any]) -> datetime | None:
     """When a response was fetched, from its request's `meta`: its WARC-Date when archived
-    (a re-parse then reproduces `crawled_at`), else None (the page object's "now")."""
-    archived = meta.get("archive_warc") or {}
+    (a re-parse then reproduces `crawled_at`), else None (the page object's "now").
+
+    The archive sets `archive_warc_date` as soon as the response is downloaded and
+    `archive_warc` (with the same date) once its records are written, which a parse worker's
+    job may precede (`crawler.warc.extension`).
+    """
+    date = (meta.get("archive_warc") or {}).get("date") or meta.get("archive_warc_date")
     try:
-        return datetime.fromisoformat(archived["date"]) if archived.get("date") else None
+        return datetime.fromisoformat(date) if date else None
     except ValueError:
         return None
 

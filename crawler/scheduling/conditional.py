@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -64,6 +64,12 @@ class Validators:
     last_modified: str | None
     warc_record_id: str | None = None
     warc_date: str | None = None
+
+
+def _with_record(validators: Validators, meta: dict[str, Any]) -> Validators:
+    """`validators` with the WARC record their response was archived in (`crawler.warc.extension.META_KEY`)."""
+    warc = meta.get("archive_warc") or {}
+    return replace(validators, warc_record_id=warc.get("record_id"), warc_date=warc.get("date"))
 
 
 def _setup(db: sqlite3.Connection) -> None:
@@ -105,7 +111,9 @@ class ConditionalRequestsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._store: ValidatorStore | None = None
-        self._seen: dict[str, Validators] = {}
+        self._seen: dict[str, tuple[Validators, dict[str, Any]]] = {}
+        """Per URL, the validators of its 200 and its request's meta, where the WARC record is named
+        once the archive's writer thread has written it (before the spider sees the response)."""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -153,17 +161,14 @@ class ConditionalRequestsMiddleware:
             return
         if ORIGINAL_META_KEY in request.meta:
             self._inc("changed")  # validators were sent, yet the page changed
-        warc = request.meta.get("archive_warc") or {}
-        self._seen[request.url] = Validators(
-            etag.decode("latin-1") if etag else None,
-            modified.decode("latin-1") if modified else None,
-            warc.get("record_id"),
-            warc.get("date"),
+        validators = Validators(
+            etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None
         )
+        self._seen[request.url] = (validators, request.meta)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._seen and reason == "finished":
-            self.store.put_all(self._seen)
+            self.store.put_all({url: _with_record(*seen) for url, seen in self._seen.items()})
             self._inc("remembered", len(self._seen))
         elif self._seen:
             # A cut-short run may not have walked the pages behind these: the next run must read them in full.

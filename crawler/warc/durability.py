@@ -5,9 +5,9 @@ without a running reactor), and a response goes on only once its records are wri
 kill -9 never loses one the spider has seen. Making them survive a power cut needs fsync,
 which costs milliseconds on a busy disk: done inline it was most of the archive's cost. So
 the fsync runs in a thread, one at a time, and covers everything written before it started
-(a group commit); `WarcDurabilityMiddleware` holds each response until its pending write has
-returned and the fsync covering its records has too, so an exported record never names a
-record that a power cut could still take away.
+(a group commit); `WarcDurabilityMiddleware` holds each response's callback until its pending
+write has returned, and each record the callback makes until the fsync covering its response's
+records has too, so an exported record never names a record that a power cut could still take away.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 
 class GroupSync:
-    """Durability points of records: `pending(request, write)`, `written(request, warc, end)`, then `durable(request)`.
+    """Durability points of records: `pending(request, write)`, `written(request, warc, end)`, then
+    `write_done(request)` and `durable(request)`.
 
     Used on the reactor thread only.
     """
@@ -49,6 +50,23 @@ class GroupSync:
     def written(self, request: Request, warc: OpenWarc, end: int) -> None:
         """`request`'s records are in `warc`, ending at offset `end`."""
         self._marks[request] = (warc, end)
+
+    def write_done(self, request: Request) -> Deferred[None]:
+        """Fires once `request`'s records are written, or failed to be (at once if there is no write).
+
+        Its `archive_warc` meta is set by then when they were written; `durable` may follow.
+        """
+        write = self._writes.get(request)
+        if write is None:
+            return succeed(None)
+        done: Deferred[None] = Deferred()
+
+        def after_write(result: object) -> object:
+            done.callback(None)
+            return result
+
+        write.addBoth(after_write)
+        return done
 
     def durable(self, request: Request) -> Deferred[None]:
         """Fires once `request`'s records are written and fsynced (at once if there are none)."""

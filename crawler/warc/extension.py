@@ -58,7 +58,11 @@ logger = logging.getLogger(__name__)
 
 META_KEY = "archive_warc"
 """Request/response meta key set for every archived response: file, record_id, offset,
-payload_digest, date (WARC-Date) and type (`response` or `revisit`)."""
+payload_digest, date (WARC-Date) and type (`response` or `revisit`), once the writer thread
+has written the records (before the spider sees the response)."""
+DATE_META_KEY = "archive_warc_date"
+"""Request meta key set as soon as a response is downloaded, before its records are written: the
+WARC-Date they will carry (what a page object takes as the fetch time, `crawler.portals.worker.fetched_at`)."""
 WRITER_THREAD = "warc-writer"
 
 
@@ -175,6 +179,7 @@ class WarcArchiver:
         # Copied out of Scrapy's objects here, in the reactor thread: the writer never touches them.
         exchange = exchange_from_scrapy(request, response, target_uri(spider, response.url))
         earlier = dict(request.meta.get(ORIGINAL_META_KEY) or {})
+        request.meta[DATE_META_KEY] = exchange.date  # for the parse worker, which may start before the write ends
         write = self._writer.run(self._write, exchange, earlier).addCallback(self._written, request)
         write.addErrback(self._failed, response.url)
         self._writes.add(write)
@@ -325,4 +330,4 @@ def target_uri(spider: Spider, url: str) -> str:
     return str(real.rebase(url, real.base_url))
 
 
-__all__ = ["META_KEY", "WARC_VERSION", "WarcArchiver", "target_uri"]
+__all__ = ["DATE_META_KEY", "META_KEY", "WARC_VERSION", "WarcArchiver", "target_uri"]

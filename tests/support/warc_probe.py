@@ -1,10 +1,11 @@
 """Settings module of a probed crawl (tests/test_warc_writer.py): the project's settings plus `WarcProbe`.
 
 Run `scrapy crawl` with `SCRAPY_SETTINGS_MODULE=tests.support.warc_probe` and
-`-s TEST_WARC_PROBE_FILE=<path>`. `WarcProbe` is the downloader middleware right below
-`WarcDurabilityMiddleware`, so the first to see a response it lets go: at that moment it reads
-the response's records back from the file at the offset its `archive_warc` meta names and notes
-how far the file was fsynced. It also notes the order the responses were downloaded in and the
+`-s TEST_WARC_PROBE_FILE=<path>`. `WarcProbe` is the spider middleware inside
+`WarcDurabilityMiddleware` (its output is asked for right after that one's first wait, and it
+asks the callback itself): when the callback is about to start, it reads the response's records
+back from the file at the offset its `archive_warc` meta names. `WarcItemProbe`, just outside
+it, notes for each item that goes on how far its response's file was fsynced. It also notes the order the responses were downloaded in and the
 threads the appends ran in, and writes it all to the probe file when the spider closes.
 
 Appends and fsyncs are slowed a little (in this process only), so that a response let through
@@ -17,6 +18,7 @@ import json
 import threading
 import time
 import zlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,15 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.settings import *  # noqa: F403
-from crawler.settings import DOWNLOADER_MIDDLEWARES as _PROJECT_MIDDLEWARES
+from crawler.settings import SPIDER_MIDDLEWARES as _PROJECT_MIDDLEWARES
 from crawler.warc import durability
 from crawler.warc.files import OpenWarc
 
-DOWNLOADER_MIDDLEWARES = {**_PROJECT_MIDDLEWARES, "tests.support.warc_probe.WarcProbe": 940}
+SPIDER_MIDDLEWARES = {
+    **_PROJECT_MIDDLEWARES,
+    "tests.support.warc_probe.WarcProbe": 1000,
+    "tests.support.warc_probe.WarcItemProbe": 985,
+}
 
 APPEND_DELAY_SECONDS = 0.003
 FSYNC_DELAY_SECONDS = 0.01
@@ -91,8 +97,13 @@ class WarcProbe:
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         self.downloaded.append(response.url)
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        meta = request.meta.get("archive_warc")
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        self._look(response)
+        async for output in result:
+            yield output
+
+    def _look(self, response: Response) -> None:
+        meta = response.meta.get("archive_warc")
         seen: dict[str, Any] = {"url": response.url, "meta": meta}
         if meta is not None:
             warc = _files[meta["file"]]
@@ -106,8 +117,23 @@ class WarcProbe:
                 seen["unreadable"] = str(exc)
             seen["synced"] = synced
         self.responses.append(seen)
-        return response
 
     def spider_closed(self, spider: Spider) -> None:
-        probe = {"downloaded": self.downloaded, "responses": self.responses, "append_threads": sorted(_append_threads)}
+        probe = {"downloaded": self.downloaded, "responses": self.responses, "items": _items,
+                 "append_threads": sorted(_append_threads)}  # fmt: skip
         self.output.write_text(json.dumps(probe), encoding="utf-8")
+
+
+_items: list[dict[str, Any]] = []
+
+
+class WarcItemProbe:
+    """Notes, for each item leaving `WarcDurabilityMiddleware`, how far its response's records were fsynced."""
+
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in result:
+            meta = response.meta.get("archive_warc")
+            if not isinstance(output, Request) and meta is not None:
+                warc = _files[meta["file"]]
+                _items.append({"url": response.url, "synced": warc.synced, "offset": meta["offset"]})
+            yield output
