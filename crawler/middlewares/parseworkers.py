@@ -5,7 +5,7 @@ and parsing an article page (lxml parse, selectors, credits, dates: about a thir
 depends on nothing but the page. `ParseWorkersMiddleware`, last in process_response order,
 sends each article response that will reach `parse_article` (a 2xx text response of a request
 whose callback is the spider's `parse_article`) to a pool of `ARCHIVE_PARSE_WORKERS` worker
-processes and lets the response go on; the spider middleware `ParsedPagesMiddleware` awaits
+processes (started with the crawl) and lets the response go on; the spider middleware `ParsedPagesMiddleware` awaits
 the parse before the callback starts and leaves the result in `response.meta["archive_parsed"]`
 (`crawler.portals.worker`); `parse_article` takes it from there, or parses in process when it
 is not there (`scrapy parse`, reparse, these middlewares off). The record is the same either way.
@@ -14,7 +14,8 @@ Guarantees: a worker's failure never loses an article. An exception raised by th
 leaves the response to be parsed in process, where it raises exactly as without workers;
 a worker that dies makes the crawl parse in process from then on, with one warning (the
 pages it held are parsed in process too). The workers are spawned (the crawl process has
-threads, so no fork), started at the first article page, stopped when the spider closes,
+threads, so no fork), started with the crawler of a spider that parses articles (else at the
+first article page), stopped when the spider closes,
 ignore SIGINT (the crawl stops them; a SIGTERM ends them, and the crawl parses in process)
 and exit by themselves when the crawl process dies.
 """
@@ -71,6 +72,7 @@ class ParseWorkersMiddleware:
         """Near-duplicate parameters when the dedup pipeline signs bodies: the worker signs them instead."""
         self._pool: WorkerPool | None = None
         self._broken = False
+        self._closed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -78,6 +80,11 @@ class ParseWorkersMiddleware:
         if workers <= 0:
             raise NotConfigured("ARCHIVE_PARSE_WORKERS is 0: article pages are parsed in the crawl process")
         middleware = cls(crawler, workers)
+        # Started now, while the crawl sets up, not at the first article page: a worker's start-up
+        # (an interpreter, the page objects' imports: about a second of CPU) then overlaps the
+        # crawl process's own instead of its first second of crawling.
+        if hasattr(crawler.spidercls, "parse_article"):
+            middleware._pool = WorkerPool.join(workers)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -96,6 +103,8 @@ class ParseWorkersMiddleware:
     async def _parse(self, job: PageJob, portal: PortalDefinition) -> ParsedPage | None:
         """The worker's parse of `job`, or None: the page is then parsed in process (never raises)."""
         try:
+            if self._closed:  # the spider closed meanwhile: parse in process
+                return None
             if self._pool is None:
                 self._pool = WorkerPool.join(self.workers)
             parsed = await self._pool.least_busy().parse(job, portal, self.limits, self.near)
@@ -113,6 +122,7 @@ class ParseWorkersMiddleware:
         return parsed
 
     def spider_closed(self, spider: Spider) -> None:
+        self._closed = True
         pool, self._pool = self._pool, None
         if pool is None or not pool.leave():
             return
@@ -211,8 +221,8 @@ class ParseWorker:
         results_in.close()  # this process holds no write end: the pipe ends (EOF) when the worker does
         self.pending: dict[int, asyncio.Future[ParsedPage | None]] = {}
         self._keys = itertools.count()
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(self._results.fileno(), self._answers)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The event loop reading the answers: the one running at the first job (the worker may start before it)."""
         self._gone = False
         self._sent: set[Hashable] = set()
 
@@ -227,6 +237,9 @@ class ParseWorker:
         inputs_key = (portal.name, portal.definition_version, limits, near)
         inputs = None if inputs_key in self._sent else (portal, limits, near)  # sent once per crawl
         self._sent.add(inputs_key)
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(self._results.fileno(), self._answers)
         answer = self.pending[key] = self._loop.create_future()
         message = (key, inputs_key, inputs, job)
         try:
@@ -254,7 +267,8 @@ class ParseWorker:
     def _end(self) -> None:
         if not self._gone:
             self._gone = True
-            self._loop.remove_reader(self._results.fileno())
+            if self._loop is not None:
+                self._loop.remove_reader(self._results.fileno())
         for answer in self.pending.values():
             if not answer.done():
                 answer.set_exception(WorkerGone())
