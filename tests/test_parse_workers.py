@@ -241,3 +241,31 @@ def test_a_crawl_links_the_same_near_duplicates_with_signatures_from_its_worker(
     ids = {f"antara_kaltim:{original['id']}", f"antara_kaltim:{copy['id']}"}
     assert frozenset(ids) in links["0"]
     assert links["1"] == links["0"]
+
+
+def test_answers_are_taken_whole_from_whatever_the_pipe_holds() -> None:
+    """The crawl reads the answer pipe without blocking (`ParseWorker._answers`): `_frame` finds
+    each message as `send_bytes` framed it, small or over 16 KB (two writes), and nothing of a
+    message that is not whole yet."""
+    import multiprocessing
+
+    from crawler.middlewares.parseworkers import _frame
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    messages = [b"a", b"x" * 20_000, pickle.dumps({"key": 1}), b"y" * 70]
+    try:
+        for message in messages:
+            writer.send_bytes(message)
+        data = bytearray()
+        while sum(len(m) + 4 for m in messages) > len(data):
+            data += os.read(reader.fileno(), 1 << 16)
+    finally:
+        reader.close()
+        writer.close()
+    assert _frame(data[:3]) is None  # part of a header
+    assert _frame(data[5:100]) is None  # the big one's header and part of its payload
+    found = []
+    while (frame := _frame(data)) is not None:
+        found.append(bytes(data[frame[0] : frame[1]]))
+        del data[: frame[1]]
+    assert found == messages and not data

@@ -28,8 +28,10 @@ import fcntl
 import itertools
 import logging
 import multiprocessing
+import os
 import pickle
 import resource
+import struct
 from collections.abc import AsyncIterator, Hashable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -221,6 +223,8 @@ class ParseWorker:
         results_in.close()  # this process holds no write end: the pipe ends (EOF) when the worker does
         self.pending: dict[int, asyncio.Future[ParsedPage | None]] = {}
         self._keys = itertools.count()
+        self._unread = bytearray()
+        """Answer bytes read from the pipe, not yet a whole answer."""
         self._loop: asyncio.AbstractEventLoop | None = None
         """The event loop reading the answers: the one running at the first job (the worker may start before it)."""
         self._gone = False
@@ -239,6 +243,7 @@ class ParseWorker:
         self._sent.add(inputs_key)
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
+            os.set_blocking(self._results.fileno(), False)
             self._loop.add_reader(self._results.fileno(), self._answers)
         answer = self.pending[key] = self._loop.create_future()
         message = (key, inputs_key, inputs, job)
@@ -251,18 +256,28 @@ class ParseWorker:
         return parsed
 
     def _answers(self) -> None:
-        # One answer per call, without `poll()` (a new selector per call): the pipe is readable,
-        # and the event loop calls again while more answers wait. The worker writes an answer
-        # whole, so reading one waits, at most, for the rest of a long one being written.
+        # Reads what the pipe holds without blocking and takes the whole answers out of it. A
+        # blocking read of one answer could wait for the rest of it: multiprocessing writes an
+        # answer over 16 KB as two writes, and on a busy machine the worker can be descheduled
+        # between them (a profile found the crawl's thread blocked there 4% of the time).
         try:
-            data = self._results.recv_bytes()
-        except (EOFError, OSError):
+            chunk = os.read(self._results.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
             self._end()
             return
-        key, parsed = pickle.loads(data)
-        answer = self.pending.pop(key, None)
-        if answer is not None and not answer.done():
-            answer.set_result(parsed)
+        if not chunk:  # EOF: the worker ended
+            self._end()
+            return
+        self._unread += chunk
+        while (frame := _frame(self._unread)) is not None:
+            start, end = frame
+            key, parsed = pickle.loads(self._unread[start:end])
+            del self._unread[:end]
+            answer = self.pending.pop(key, None)
+            if answer is not None and not answer.done():
+                answer.set_result(parsed)
 
     def _end(self) -> None:
         if not self._gone:
@@ -283,6 +298,21 @@ class ParseWorker:
             self.process.join()
         self._end()
         self._results.close()
+
+
+def _frame(data: bytearray) -> tuple[int, int] | None:
+    """(start, end) of the first whole message in `data` as `Connection.send_bytes` frames it
+    (a signed 32-bit big-endian length, or -1 and an unsigned 64-bit one), or None if none is whole yet."""
+    if len(data) < 4:
+        return None
+    (size,) = struct.unpack_from("!i", data)
+    start = 4
+    if size == -1:
+        if len(data) < 12:
+            return None
+        (size,) = struct.unpack_from("!Q", data, 4)
+        start = 12
+    return (start, start + size) if len(data) >= start + size else None
 
 
 def _widen(connection: Connection) -> None:
