@@ -32,9 +32,12 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import DeferredList
 
 from crawler.durable import open_sqlite
 from crawler.paths import state_dir
+from crawler.warc.extension import WarcArchiver
 from crawler.warc.not_modified import ORIGINAL_META_KEY
 
 if TYPE_CHECKING:
@@ -111,8 +114,8 @@ class ConditionalRequestsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._store: ValidatorStore | None = None
-        self._seen: dict[str, tuple[Validators, dict[str, Any]]] = {}
-        """Per URL, the validators of its 200 and its request's meta, where the WARC record is named
+        self._seen: dict[str, tuple[Validators, Request]] = {}
+        """Per URL, the validators of its 200 and its request, whose meta names the WARC record
         once the archive's writer thread has written it (before the spider sees the response)."""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -164,11 +167,12 @@ class ConditionalRequestsMiddleware:
         validators = Validators(
             etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None
         )
-        self._seen[request.url] = (validators, request.meta)
+        self._seen[request.url] = (validators, request)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._seen and reason == "finished":
-            self.store.put_all({url: _with_record(*seen) for url, seen in self._seen.items()})
+            await self._records_durable()
+            self.store.put_all({url: _with_record(v, request.meta) for url, (v, request) in self._seen.items()})
             self._inc("remembered", len(self._seen))
         elif self._seen:
             # A cut-short run may not have walked the pages behind these: the next run must read them in full.
@@ -176,6 +180,17 @@ class ConditionalRequestsMiddleware:
             self._inc("discarded", len(self._seen))
         if self._store is not None:
             self._store.close()
+
+    async def _records_durable(self) -> None:
+        """Wait until the WARC records the validators will name are fsynced: a listing page's
+        callback does not wait for that (`crawler.warc.middleware`), and a validator naming a
+        record a power cut took away would make the next run's revisit point at nothing."""
+        archiver = (
+            self.crawler.get_extension(WarcArchiver) if self.crawler.settings.getbool("ARCHIVE_WARC_ENABLED") else None
+        )
+        if archiver is not None:
+            waits = [archiver.sync.durable(request) for _, request in self._seen.values()]
+            await maybe_deferred_to_future(DeferredList(waits, consumeErrors=True))
 
     def _inc(self, event: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
