@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def _first_run(exports: Path, reason: str) -> None:
     middleware.process_request(request)
     assert "If-None-Match" not in request.headers
     middleware.process_response(request, _ok(request))
-    middleware.spider_closed(middleware.crawler.spider, reason)
+    asyncio.run(middleware.spider_closed(middleware.crawler.spider, reason))
 
 
 def test_validators_of_a_finished_run_are_sent_next_run(tmp_path: Path) -> None:

@@ -185,9 +185,12 @@ class ConditionalRequestsMiddleware:
         """Wait until the WARC records the validators will name are fsynced: a listing page's
         callback does not wait for that (`crawler.warc.middleware`), and a validator naming a
         record a power cut took away would make the next run's revisit point at nothing."""
-        archiver = (
-            self.crawler.get_extension(WarcArchiver) if self.crawler.settings.getbool("ARCHIVE_WARC_ENABLED") else None
-        )
+        if not self.crawler.settings.getbool("ARCHIVE_WARC_ENABLED"):
+            return
+        try:
+            archiver = self.crawler.get_extension(WarcArchiver)
+        except RuntimeError:  # no extensions: the middleware is driven on its own, not by a crawl
+            return
         if archiver is not None:
             waits = [archiver.sync.durable(request) for _, request in self._seen.values()]
             await maybe_deferred_to_future(DeferredList(waits, consumeErrors=True))
