@@ -56,8 +56,8 @@ SPIDER_MIDDLEWARES = {
     "crawler.scheduling.frontier.FrontierMiddleware": 950,  # article requests remembered until stored
     # After the frontier (outputs flow 950 -> 940): a listing page is checkpointed once its links are remembered.
     "crawler.scheduling.walks.WalkCheckpointMiddleware": 940,
-    # Innermost: a callback starts only once the response's WARC records are fsynced (and nothing
-    # made from it goes on before); waiting here, not in a downloader middleware, frees its download slot.
+    # Innermost: a callback starts once its response's WARC records are written, and its items go on once
+    # they are fsynced; waiting here, not in a downloader middleware, frees the download slot.
     "crawler.warc.middleware.WarcDurabilityMiddleware": 990,
     # Innermost but one: a callback of an article page starts once the page's parse in a worker is back.
     "crawler.middlewares.parseworkers.ParsedPagesMiddleware": 995,

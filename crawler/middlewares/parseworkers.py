@@ -5,19 +5,20 @@ and parsing an article page (lxml parse, selectors, credits, dates: about a thir
 depends on nothing but the page. `ParseWorkersMiddleware`, last in process_response order,
 sends each article response that will reach `parse_article` (a 2xx text response of a request
 whose callback is the spider's `parse_article`) to a pool of `ARCHIVE_PARSE_WORKERS` worker
-processes (started with the crawl) and lets the response go on; the spider middleware `ParsedPagesMiddleware` awaits
-the parse before the callback starts and leaves the result in `response.meta["archive_parsed"]`
-(`crawler.portals.worker`); `parse_article` takes it from there, or parses in process when it
-is not there (`scrapy parse`, reparse, these middlewares off). The record is the same either way.
+processes (started with the crawl) and lets the response go on; the spider middleware
+`ParsedPagesMiddleware` awaits the parse before the callback starts and leaves the result in
+`response.meta["archive_parsed"]` (`crawler.portals.worker`); `parse_article` takes it from
+there, or parses in process when it is not there (`scrapy parse`, reparse, these middlewares
+off). The record is the same either way.
 
 Guarantees: a worker's failure never loses an article. An exception raised by the parse
 leaves the response to be parsed in process, where it raises exactly as without workers;
 a worker that dies makes the crawl parse in process from then on, with one warning (the
 pages it held are parsed in process too). The workers are spawned (the crawl process has
 threads, so no fork), started with the crawler of a spider that parses articles (else at the
-first article page), stopped when the spider closes,
-ignore SIGINT (the crawl stops them; a SIGTERM ends them, and the crawl parses in process)
-and exit by themselves when the crawl process dies.
+first article page), stopped when the spider closes, ignore SIGINT (the crawl stops them; a
+SIGTERM ends them, and the crawl parses in process) and exit by themselves when the crawl
+process dies.
 """
 
 from __future__ import annotations

@@ -187,8 +187,8 @@ def serve(jobs: Connection, results: Connection, level: int) -> None:
     """A worker process's life: `(key, inputs key, inputs or None, PageJob)` pickles in on `jobs`,
     `(key, ParsedPage | None)` out on `results` (None: the parse raised; the crawl parses that
     page itself), until `jobs` closes. The inputs (portal, page caps, near-duplicate parameters
-    or None) come with a crawl's first
-    job only, and are kept by their key: one worker serves every crawler of a `crawlall` process.
+    or None) come with a crawl's first job only, and are kept by their key: one worker serves
+    every crawler of a `crawlall` process.
 
     A thread of its own drains `jobs` into a queue, so the crawl's writes never wait for a parse.
     """

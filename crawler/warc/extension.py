@@ -268,9 +268,11 @@ class WarcArchiver:
         logger.info("WARC: writing %s", path)
 
     def _detach_if_full(self, warc: OpenWarc) -> OpenWarc | None:
-        if warc.size < self.max_bytes:
-            return None
-        self._current = None
+        return self._detach() if warc.size >= self.max_bytes else None
+
+    def _detach(self) -> OpenWarc | None:
+        """Take the current file off the writer, to be finished; the next record starts a new one."""
+        warc, self._current = self._current, None
         if self._index is not None:
             self._index.flush()  # the revisit entries of a finished file are kept, whatever comes next
         return warc
@@ -281,18 +283,12 @@ class WarcArchiver:
 
     def finish_now(self) -> None:
         """Close and index the current file in this thread (for tools and tests without a reactor)."""
-        warc, self._current = self._current, None
-        if self._index is not None:
-            self._index.flush()
-        if warc is not None:
+        if (warc := self._detach()) is not None:
             self._index_and_close(warc)
 
     def _finish_current(self) -> None:
         """Detach the current file and finish it (in the reactor thread, the writer stopped)."""
-        warc, self._current = self._current, None
-        if self._index is not None:
-            self._index.flush()  # the revisit entries of a finished file are kept, whatever comes next
-        if warc is not None:
+        if (warc := self._detach()) is not None:
             self._finish(warc)
 
     def _finish(self, warc: OpenWarc) -> None:
