@@ -1,7 +1,8 @@
 """Abuse and limits: size and page caps, argument validation, page content as data, files never clobbered.
 
 * a gzip bomb stops at DOWNLOAD_MAXSIZE while inflating (Scrapy 2.19), counted in stats;
-* ARCHIVE_MAX_PAGES_PER_RUN ends a run through CLOSESPIDER_PAGECOUNT;
+* ARCHIVE_MAX_PAGES_PER_RUN ends a run through CLOSESPIDER_PAGECOUNT, and no request starts after
+  the cap's response (only those already in the downloader arrive);
 * bad spider arguments and portal names (path-like ones included) are refused before any fetch;
 * page text reaches the log only escaped, and never becomes a path outside the portal's directory;
 * a second run never rewrites or shortens what the first wrote (exports, WARC), and nothing
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
@@ -30,6 +31,7 @@ from crawler.arguments import ArgumentError, CrawlArguments
 from crawler.exitcodes import EXIT_CONFIG
 from crawler.middlewares.compression import CountingHttpCompressionMiddleware
 from crawler.portals.registry import load_registry
+from crawler.scheduling.limits import PageCapHold
 from crawler.store.layout import partition_of
 from tests.replica.harness import FAST_SETTINGS, ROOT, RunningReplica, trap_proxy_env
 from tests.test_faults import dumped_stats
@@ -88,11 +90,35 @@ def _crawl(replica: RunningReplica, exports: Path, *extra: str) -> subprocess.Co
     )  # fmt: skip
 
 
+def test_without_a_cap_the_hold_is_not_configured() -> None:
+    with pytest.raises(NotConfigured):
+        PageCapHold.from_crawler(get_crawler(settings_dict={"CLOSESPIDER_PAGECOUNT": 0}))
+
+
+def test_the_cap_response_pauses_the_engine_once() -> None:
+    """Scrapy's CloseSpider closes a loop turn later; the engine must not start requests meanwhile."""
+    # No download handlers: the engine is only built, never run (the handlers want a running loop).
+    crawler = get_crawler(
+        settings_dict={"CLOSESPIDER_PAGECOUNT": 3, "DOWNLOAD_HANDLERS": {"http": None, "https": None}}
+    )
+    crawler.engine = crawler._create_engine()
+    hold = PageCapHold.from_crawler(crawler)
+    for _ in range(2):
+        hold.response_received()
+    assert not crawler.engine.paused
+    hold.response_received()
+    assert crawler.engine.paused
+    crawler.engine.unpause()  # an operator's unpause (telnet console) is not undone by later responses
+    hold.response_received()
+    assert not crawler.engine.paused
+
+
 @pytest.mark.e2e  # replica, `scrapy crawl`
 def test_page_cap_ends_the_run(kaltim_replica: RunningReplica, tmp_path: Path) -> None:
     result = _crawl(kaltim_replica, tmp_path / "exports", "-s", "ARCHIVE_MAX_PAGES_PER_RUN=5")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "'finish_reason': 'closespider_pagecount'" in result.stderr
+    assert "Page cap of 5 responses reached" in result.stderr
     # In-flight requests finish after the cap is reached: at most CONCURRENT_REQUESTS (16) more.
     assert 5 <= dumped_stats(result.stderr)["response_received_count"] <= 5 + 16 + 1  # + robots.txt
 
