@@ -51,7 +51,7 @@ class PageCapHold:
     def from_crawler(cls, crawler: Crawler) -> PageCapHold:
         cap = crawler.settings.getint("CLOSESPIDER_PAGECOUNT")
         if cap <= 0:
-            raise NotConfigured("no page cap")
+            raise NotConfigured  # without a message: Scrapy logs one as a WARNING, and no cap is the normal case
         hold = cls(crawler, cap)
         crawler.signals.connect(hold.response_received, signal=signals.response_received)
         return hold
