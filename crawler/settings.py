@@ -111,7 +111,6 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 ARCHIVE_EXPORTS_DIR = "exports"  # root of every export: <dir>/<portal>/<YYYY>/<YYYY-MM>.jsonl
 ARCHIVE_MAX_LISTING_PAGES = 50  # listing pages walked per listing when no `since` is given
 ARCHIVE_BACKFILL_MAX_LISTING_PAGES = 5000  # upper bound on listing pages walked by a `since` backfill
-ARCHIVE_LISTING_LOOKAHEAD = 4  # listing pages requested ahead while a walk must go deep (1 = one at a time)
 ARCHIVE_DISCOVERY_MAX_LINKS_PER_PAGE = 1000  # article links followed per listing page or feed; the rest are counted
 
 # --- Generic portals (crawler/spiders/generic.py) --------------------------------

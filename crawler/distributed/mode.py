@@ -103,9 +103,6 @@ class DistributedMode:
             "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:dupefilter",
             # Every worker commits to one shared state: "first committed" is global.
             "ARCHIVE_DEDUP_BACKEND": "crawler.dedup.redis_state.RedisDedupState",
-            # Listing pages of one walk are parsed by different workers: each walk checkpoint sees only
-            # its own pages, so pages are requested one after another, in order.
-            "ARCHIVE_LISTING_LOOKAHEAD": 1,
         }
         for name, value in group.items():
             settings.set(name, value, priority="addon")

@@ -17,11 +17,6 @@ no finished walk yet it goes to the listing's end (or ARCHIVE_MAX_LISTING_PAGES)
 finishes when it stops early or reaches the end, and its page-1 ids become the anchor. A
 page counts as done only after the frontier middleware has remembered its article
 requests (this middleware runs after it), so a page that is done is never lost.
-
-With ARCHIVE_LISTING_LOOKAHEAD above 1 the spider requests several pages of a walk at once
-and they may be parsed in any order. A walk then finishes only once every page from 1 to
-its last one is done, and `pages_done` counts that unbroken run of pages: a page that fails
-in between leaves the walk unfinished, as it would have stopped a walk one page at a time.
 Backfills (`since`/`until`) end by date, not at the listing's end, and do not take part.
 """
 
@@ -31,7 +26,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from weakref import WeakKeyDictionary
@@ -64,34 +58,11 @@ def _setup(db: sqlite3.Connection) -> None:
     db.executescript(_SCHEMA)
 
 
-@dataclass
-class _Progress:
-    """A walk begun in this process whose pages may be done out of order (listing lookahead)."""
-
-    start: list[str]
-    done: set[int] = field(default_factory=set)
-    last: int | None = None
-    """The walk's last page, once a page (or a 404 after it) has shown where the walk ends."""
-    finished: bool = False
-
-    def through(self) -> int:
-        """The number of pages done from page 1 on without a gap."""
-        number = 0
-        while number + 1 in self.done:
-            number += 1
-        return number
-
-
 class WalkCheckpoint:
-    """Listing-walk checkpoints of one portal in `<state dir>/walks.sqlite3` (each change one transaction).
+    """Listing-walk checkpoints of one portal in `<state dir>/walks.sqlite3` (each change one transaction)."""
 
-    `out_of_order`: pages of a walk may be done in any order (the spider requests several at once).
-    """
-
-    def __init__(self, path: Path, portal: str, *, out_of_order: bool = False) -> None:
+    def __init__(self, path: Path, portal: str) -> None:
         self.portal = portal
-        self.out_of_order = out_of_order
-        self._progress: dict[str, _Progress] = {}
         # An unreadable file is moved aside: no anchor then, so the next walk goes to the listing's end.
         self._db = open_sqlite(path, _setup)
 
@@ -111,46 +82,6 @@ class WalkCheckpoint:
             " ON CONFLICT (portal, listing) DO UPDATE SET started = excluded.started, pages_done = 0",
             (self.portal, listing, json.dumps(start)),
         )
-        if self.out_of_order:
-            self._progress[listing] = _Progress(start)
-
-    def record(self, listing: str, start: list[str], number: int, *, last: bool = False) -> bool:
-        """Page `number` of the walk begun with page-1 ids `start` is done (`last`: the walk ends there).
-
-        Returns whether the walk finished now. Pages done one after another (or a walk this
-        process did not begin) finish it at its last page; otherwise it finishes once every
-        page up to its last one is done.
-        """
-        progress = self._progress.get(listing)
-        if progress is None or progress.start != start:
-            if last:
-                self.finish(listing, start)
-            else:
-                self.page_done(listing, number)
-            return last
-        progress.done.add(number)
-        return self._settle(listing, progress, number if last else None)
-
-    def ended_before(self, listing: str, start: list[str], number: int) -> bool:
-        """Page `number` of the walk is past the listing's end (it answered 404); returns whether it finished now."""
-        progress = self._progress.get(listing)
-        if progress is None or progress.start != start:
-            self.finish(listing, start)
-            return True
-        return self._settle(listing, progress, number - 1)
-
-    def _settle(self, listing: str, progress: _Progress, last: int | None) -> bool:
-        if progress.finished:
-            return False
-        if last is not None:
-            progress.last = last if progress.last is None else min(progress.last, last)
-        through = progress.through()
-        if progress.last is not None and through >= progress.last:
-            progress.finished = True
-            self.finish(listing, progress.start)
-            return True
-        self.page_done(listing, through)
-        return False
 
     def page_done(self, listing: str, number: int) -> None:
         self._db.execute(
@@ -184,11 +115,7 @@ def walk_checkpoint(crawler: Crawler) -> WalkCheckpoint | None:
         return None
     if crawler not in _checkpoints:
         assert crawler.spider is not None
-        checkpoint = WalkCheckpoint(
-            state_dir(crawler.settings) / "walks.sqlite3",
-            crawler.spider.name,
-            out_of_order=crawler.settings.getint("ARCHIVE_LISTING_LOOKAHEAD") > 1,
-        )
+        checkpoint = WalkCheckpoint(state_dir(crawler.settings) / "walks.sqlite3", crawler.spider.name)
         _checkpoints[crawler] = checkpoint
         crawler.signals.connect(checkpoint.close, signal=signals.spider_closed, weak=False)
     return _checkpoints[crawler]
@@ -209,16 +136,13 @@ def walk_unfinished(crawler: Crawler, listing: str) -> bool:
     return checkpoint is not None and checkpoint.unfinished(listing) is not None
 
 
-def end_walk(crawler: Crawler, listing: str, start: list[str], past: int) -> None:
-    """Page `past` of the walk that began with page-1 ids `start` is past the listing's end (it answered 404)."""
+def end_walk(crawler: Crawler, listing: str, start: list[str]) -> None:
+    """The walk that began with page-1 ids `start` met the listing's end (a page past it answered 404)."""
     checkpoint = walk_checkpoint(crawler)
-    if checkpoint is not None and checkpoint.ended_before(listing, start, past):
-        _finished(crawler)
-
-
-def _finished(crawler: Crawler) -> None:
-    if crawler.stats is not None:
-        crawler.stats.inc_value("archive/walk/finished")
+    if checkpoint is not None:
+        checkpoint.finish(listing, start)
+        if crawler.stats is not None:
+            crawler.stats.inc_value("archive/walk/finished")
 
 
 class WalkCheckpointMiddleware:
@@ -264,8 +188,10 @@ class WalkCheckpointMiddleware:
                             interrupted)  # fmt: skip
                 self._inc("resumed")
             checkpoint.begin(listing, walk["start"])
-        if checkpoint.record(listing, walk["start"], number, last=bool(walk.get("end"))):
-            _finished(self.crawler)
+        if walk.get("end"):
+            end_walk(self.crawler, listing, walk["start"])
+        else:
+            checkpoint.page_done(listing, number)
 
     def _inc(self, event: str) -> None:
         if self.crawler.stats is not None:

@@ -55,8 +55,7 @@ _SCRAPYD_ARGUMENTS = ("_job",)
 class PortalSpider(scrapy.Spider):
     """Crawls one portal. Subclasses set `name` and `registry_portal`.
 
-    Settings: ARCHIVE_MAX_LISTING_PAGES, ARCHIVE_BACKFILL_MAX_LISTING_PAGES, ARCHIVE_INCREMENTAL_ENABLED,
-    ARCHIVE_LISTING_LOOKAHEAD.
+    Settings: ARCHIVE_MAX_LISTING_PAGES, ARCHIVE_BACKFILL_MAX_LISTING_PAGES, ARCHIVE_INCREMENTAL_ENABLED.
     Stats: archive/discovery/{listing_pages,feeds,sitemaps,links,duplicate_links,
     foreign_links,out_of_range}, archive/parse/{articles,layout/<layout>,not_an_article/<reason>,out_of_range},
     archive/incremental/{listing_stops,feed_only_stored}.
@@ -80,10 +79,6 @@ class PortalSpider(scrapy.Spider):
         self._requested_ids: set[str] = set()
         self._listed_ids: set[str] = set()
         self._met_unstored: set[str] = set()
-        # Per listing path: highest page requested, first page known covered, page the walk stopped at.
-        self._listing_requested: dict[str, int] = {}
-        self._covered_from: dict[str, int] = {}
-        self._walk_stopped: dict[str, int] = {}
 
     @classmethod
     def lock_key(cls, **kwargs: Any) -> str:
@@ -125,61 +120,22 @@ class PortalSpider(scrapy.Spider):
             self.logger.info("incremental stop: listing page %d holds only stored articles (%s)", number, response.url)
             self._count("archive/incremental/listing_stops")
         if not only_stored and self._walk_on(entries, number):
-            # The next pages first: the walk is the crawl's critical path (every article is found
-            # through it), and outputs reach the scheduler in this order, a loop turn or more apart.
-            yield from self._next_listing_requests(page.next_page_url(), number, path, walk)
-        else:
-            self._walk_stopped[path] = min(number, self._walk_stopped.get(path, number))
-            if walk is not None:
-                walk["end"] = True  # checkpointed by WalkCheckpointMiddleware once the page's links are remembered
-        yield from self._article_requests(entries)
-
-    def _next_listing_requests(
-        self, next_url: str | None, number: int, path: str, walk: dict[str, Any] | None
-    ) -> Iterable[scrapy.Request]:
-        """Requests for the listing pages after page `number` that are not requested yet.
-
-        Page n+1 always (the page's own "next" link, else the portal's pagination template).
-        While the walk is certain to go on for a while (a backfill, or a walk that has not yet
-        reached the last finished walk's pages) and the page's next link is the template's,
-        pages up to n+ARCHIVE_LISTING_LOOKAHEAD go out at once: each listing page would
-        otherwise wait for the previous one's round trip. A walk then reads at most
-        lookahead - 1 pages past where it stops; an incremental run near covered ground
-        reads one page at a time, as before.
-        """
-        template = self.portal.base_url + path
-        after = self._on_origin(next_url) if next_url else None
-        predicted = self.portal.pagination_template.format(path=template, page=number + 1)
-        ahead = 1
-        if (walk is None or not walk["covered"]) and after in (None, predicted):
-            ahead = self.settings.getint("ARCHIVE_LISTING_LOOKAHEAD")
-        limit = self.settings.getint(
-            "ARCHIVE_BACKFILL_MAX_LISTING_PAGES" if self.arguments.since else "ARCHIVE_MAX_LISTING_PAGES"
-        )
-        last = min(number + max(ahead, 1), limit, self._walk_stopped.get(path, limit))
-        for page in range(max(number, self._listing_requested.get(path, 1)) + 1, last + 1):
-            url = (
-                after
-                if page == number + 1 and after
-                else self.portal.pagination_template.format(path=template, page=page)
+            next_url = page.next_page_url() or self.portal.pagination_template.format(
+                path=self.portal.base_url + path, page=number + 1
             )
-            yield self._listing_request(url, page=page, path=path, walk=walk)
-        self._listing_requested[path] = max(last, self._listing_requested.get(path, 1))
+            # The next page first: the walk is the crawl's critical path (every article is found
+            # through it), and outputs reach the scheduler in this order, a loop turn or more apart.
+            yield self._listing_request(self._on_origin(next_url), page=number + 1, path=path, walk=walk)
+        elif walk is not None:
+            walk["end"] = True  # checkpointed by WalkCheckpointMiddleware once the page's links are remembered
+        yield from self._article_requests(entries)
 
     def _walk_step(self, response: Response, ids: list[str]) -> dict[str, Any] | None:
         """This page's step of the listing walk (`crawler.scheduling.walks`); None in backfills, which end by date."""
         if self.arguments.since or self.arguments.until:
             return None
         previous = response.meta.get(WALK_META) or {}
-        path, number = response.meta["archive_listing"], response.meta.get("archive_listing_page", 1)
-        # With lookahead, a page may be parsed before an earlier one that met covered ground.
-        covered = (
-            previous.get("covered")
-            or number >= self._covered_from.get(path, number + 1)
-            or covers(self.crawler, path, ids)
-        )
-        if covered:
-            self._covered_from[path] = min(number, self._covered_from.get(path, number))
+        covered = previous.get("covered") or covers(self.crawler, response.meta["archive_listing"], ids)
         walk = {"start": previous.get("start", ids), "covered": covered}
         response.meta[WALK_META] = walk
         return walk
@@ -190,7 +146,7 @@ class PortalSpider(scrapy.Spider):
         if isinstance(error, HttpError) and error.response.status in (404, 410):
             meta = error.response.meta
             if meta.get(WALK_META) and meta.get("archive_listing_page", 1) > 1:
-                end_walk(self.crawler, meta["archive_listing"], meta[WALK_META]["start"], meta["archive_listing_page"])
+                end_walk(self.crawler, meta["archive_listing"], meta[WALK_META]["start"])
 
     def _walk_on(self, entries: list[ListingEntry], number: int) -> bool:
         """Whether the next listing page can still hold articles we want."""
