@@ -184,7 +184,11 @@ def test_worker_does_not_outlive_its_crawl(signum: int) -> None:
     parent = subprocess.Popen([sys.executable, "-c", _ORPHAN], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     child = int(parent.stdout.readline())
-    time.sleep(3)  # the worker's start-up (imports), after which it ignores SIGINT
+    # The worker ignores SIGINT once its start-up (imports) is done: wait for that, however slow the machine.
+    deadline = time.monotonic() + 120
+    while not _ignores_sigint(child):
+        assert time.monotonic() < deadline, f"worker {child} never set SIGINT to ignored"
+        time.sleep(0.1)
     os.kill(child, signal.SIGINT)  # ignored: the crawl stops its workers itself
     time.sleep(0.5)
     os.kill(child, 0)
@@ -197,6 +201,13 @@ def test_worker_does_not_outlive_its_crawl(signum: int) -> None:
         time.sleep(0.1)
     os.kill(child, signal.SIGKILL)
     pytest.fail(f"worker {child} still running 10 s after its parent got signal {signum}")
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Whether `pid` has SIGINT in its ignored-signals mask (`SigIgn` in /proc/<pid>/status)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        ignored = next(line.split()[1] for line in status if line.startswith("SigIgn:"))
+    return bool(int(ignored, 16) & (1 << (signal.SIGINT - 1)))
 
 
 def _running(pid: int) -> bool:
