@@ -178,6 +178,29 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.e2e  # a worker process
+def test_the_worker_runs_as_a_batch_job() -> None:
+    """SCHED_BATCH: a job written to the pipe does not let the woken worker preempt the crawl's thread."""
+    worker = ParseWorker(logging.WARNING)
+    try:
+        deadline = time.monotonic() + 120
+        # Set in the worker's start-up, before its threads start (they inherit it).
+        while os.sched_getscheduler(worker.process.pid) != os.SCHED_BATCH:
+            assert time.monotonic() < deadline, "the worker never switched to SCHED_BATCH"
+            time.sleep(0.1)
+        assert os.sched_getscheduler(os.getpid()) == os.SCHED_OTHER, "only the worker is a batch job"
+        threads = Path(f"/proc/{worker.process.pid}/task").iterdir()
+        assert {_policy(Path(task)) for task in threads} == {os.SCHED_BATCH}
+    finally:
+        worker.close()
+
+
+def _policy(task: Path) -> int:
+    """Scheduling policy of one thread, from /proc/<pid>/task/<tid>/stat (field 41)."""
+    fields = task.joinpath("stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return int(fields[38])
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_worker_does_not_outlive_its_crawl(signum: int) -> None:
