@@ -95,6 +95,14 @@ def test_without_a_cap_the_hold_is_not_configured() -> None:
         PageCapHold.from_crawler(get_crawler(settings_dict={"CLOSESPIDER_PAGECOUNT": 0}))
 
 
+def test_without_scrapys_close_spider_extension_the_hold_is_not_configured() -> None:
+    """A paused engine that nothing closes would hang the run."""
+    settings = {"CLOSESPIDER_PAGECOUNT": 5, "EXTENSIONS": {"scrapy.extensions.closespider.CloseSpider": None}}
+    with pytest.raises(NotConfigured, match="CloseSpider"):
+        PageCapHold.from_crawler(get_crawler(settings_dict=settings))
+    assert isinstance(PageCapHold.from_crawler(get_crawler(settings_dict={"CLOSESPIDER_PAGECOUNT": 5})), PageCapHold)
+
+
 def test_the_cap_response_pauses_the_engine_once() -> None:
     """Scrapy's CloseSpider closes a loop turn later; the engine must not start requests meanwhile."""
     # No download handlers: the engine is only built, never run (the handlers want a running loop).

@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.closespider import CloseSpider
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -52,6 +55,10 @@ class PageCapHold:
         cap = crawler.settings.getint("CLOSESPIDER_PAGECOUNT")
         if cap <= 0:
             raise NotConfigured  # without a message: Scrapy logs one as a WARNING, and no cap is the normal case
+        extensions = build_component_list(crawler.settings.getwithbase("EXTENSIONS"))
+        if not any(load_object(path) is CloseSpider for path in extensions):
+            # A paused engine with nothing to close it would never end the run.
+            raise NotConfigured("CLOSESPIDER_PAGECOUNT is set but Scrapy's CloseSpider extension is disabled")
         hold = cls(crawler, cap)
         crawler.signals.connect(hold.response_received, signal=signals.response_received)
         return hold
