@@ -324,6 +324,12 @@ def _records_of(exports: Path, worker: str) -> int:
     return sum(entry.records for entry in manifest.partitions.values()) if manifest else 0
 
 
+def _ids_in_files(exports: Path, worker: str) -> set[str]:
+    """Ids of every whole line in the worker's export files, published or not."""
+    lines = (line for path in (exports / PORTAL).rglob(f"*.{worker}.jsonl") for line in path.read_bytes().split(b"\n"))
+    return {json.loads(line)["id"] for line in lines if line.strip().endswith(b"}")}
+
+
 def _article_fetches(replica: RunningReplica, since: int) -> Counter[str]:
     return Counter(r["path"] for r in replica.requests(since) if "/berita/" in r["path"])
 
@@ -360,9 +366,12 @@ def test_a_killed_worker_loses_nothing(
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
     assert _finish([survivor]) == [0]
-    # The survivor put the victim's in-flight requests back into the queue and crawled them.
+    # The survivor put the victim's in-flight requests back into the queue and crawled them. What the
+    # victim had claimed but not yet published (killed between its claim and its manifest, see
+    # docs/operations.md) is in its files, beyond its manifest, until its next start publishes it.
     ids = Counter(record["id"] for record in read_archive(exports / PORTAL))
-    assert set(ids) == expected and set(ids.values()) == {1}
+    assert set(ids.values()) == {1}
+    assert expected - set(ids) <= _ids_in_files(exports, "w1") - set(ids)
     # The victim's next start recovers its files (a line written but not claimed is cut out or published).
     assert _finish([_start_worker("w1", replica, exports, redis_url)]) == [0]
     ids = Counter(record["id"] for record in read_archive(exports / PORTAL))
