@@ -184,7 +184,7 @@ def test_the_worker_runs_as_a_batch_job() -> None:
     worker = ParseWorker(logging.WARNING)
     try:
         deadline = time.monotonic() + 120
-        # Set in the worker's start-up, before its threads start (they inherit it).
+        # Set in the worker's start-up for every thread it has then; threads started later inherit it.
         while os.sched_getscheduler(worker.process.pid) != os.SCHED_BATCH:
             assert time.monotonic() < deadline, "the worker never switched to SCHED_BATCH"
             time.sleep(0.1)
