@@ -63,7 +63,7 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.parseworkers.ParsedPagesMiddleware": 995,
 }
 EXTENSIONS = {
-    "crawler.gcfreeze.GcFreeze": 0,  # gc.freeze() once the engine starts
+    "crawler.runtime.GcFreeze": 0,  # gc.freeze() once the engine starts
     # With a page cap, no request starts after the cap's response (Scrapy closes a loop turn later).
     "crawler.scheduling.limits.PageCapHold": 0,
     # Progress in the archive's words (links found, new, revised, dropped) instead of pages/items per minute.

@@ -37,6 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from crawler.runtime import in_batch_thread
 from crawler.store.layout import replace_manifest
 from crawler.store.writer import Cut, PortalWriter, sync
 
@@ -126,14 +127,16 @@ class GroupCommit:
         writers = list(cuts)
         step = "fsync"
         try:
-            await loop.run_in_executor(None, sync, [fd for cut in cuts.values() for fd in cut.fds])
+            await loop.run_in_executor(None, in_batch_thread(sync), [fd for cut in cuts.values() for fd in cut.fds])
             self.stats.inc_value("archive/jsonl/fsyncs", sum(len(cut.fds) for cut in cuts.values()))
             step = "commit"
             kept = await self._commit_state([p.record for p in batch])
             step = "publish"
             self._drop_lost([p for p, ok in zip(batch, kept, strict=True) if not ok], cuts)
             for writer, cut in cuts.items():
-                await loop.run_in_executor(None, replace_manifest, writer.directory, writer.worker, writer.stage(cut))
+                await loop.run_in_executor(
+                    None, in_batch_thread(replace_manifest), writer.directory, writer.worker, writer.stage(cut)
+                )
         except Exception as exc:  # noqa: BLE001 - every failure ends the same way: nothing in this batch counts
             # Only when surely not in the state: before the commit, or a SQLite commit (rolled back whole).
             uncommitted = step == "fsync" or (step == "commit" and isinstance(exc, sqlite3.Error))
@@ -149,7 +152,7 @@ class GroupCommit:
         if not getattr(self.ledger.state, "commit_in_thread", False):
             return self.ledger.commit_batch(records)
         stored = self.ledger.prepare(records)
-        kept = await asyncio.get_running_loop().run_in_executor(None, self.ledger.store, stored)
+        kept = await asyncio.get_running_loop().run_in_executor(None, in_batch_thread(self.ledger.store), stored)
         self.ledger.settle(records, kept)
         return kept
 

@@ -138,3 +138,16 @@ def test_lost_claims_are_cut_out_of_a_batch_and_later_lines_stay(tmp_path: Path,
     assert mine == [f"{PORTAL}:{n}" for n in (1, 3, 4, 6)]
     assert sorted(r["id"] for r in read_archive(tmp_path / PORTAL)) == [f"{PORTAL}:{n}" for n in range(1, 7)]
     assert not verify(tmp_path, [PORTAL]).problems
+
+
+def test_the_commit_threads_run_batch(tmp_path: Path) -> None:
+    """The fsync, state commit and manifest run in the loop's executor under SCHED_BATCH, so that
+    waking them does not preempt the crawl's event loop (`crawler.runtime`)."""
+    chain = Chain.open(tmp_path, ARCHIVE_JSONL_COMMIT_MAX_RECORDS=2, ARCHIVE_JSONL_COMMIT_MAX_SECONDS=NEVER_BY_AGE)
+    assert all(isinstance(r, ArticleItem) for r in _concurrently(chain, [article(n) for n in range(1, 5)]))
+    executor = chain.loop._default_executor  # type: ignore[attr-defined]  # the loop's, which run_in_executor(None) uses
+    threads = [thread.native_id for thread in executor._threads]
+    assert threads
+    policies = {int(Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[38]) for tid in threads}
+    chain.close()
+    assert policies == {os.SCHED_BATCH}

@@ -16,7 +16,8 @@ group, and the crawl's graceful shutdown still needs its workers: it closes thei
 the spider closes), ends on SIGTERM (the crawl then parses its pages itself; multiprocessing
 also stops daemon children so at the interpreter's exit) and exits as soon as its parent is
 gone, so a crawl killed with SIGKILL leaves no worker behind. On Linux it runs under the
-`SCHED_BATCH` policy: woken by a job, it does not preempt the crawl's event loop.
+`SCHED_BATCH` policy and NICENESS nicer than the crawl: woken by a job, it does not preempt the
+crawl's event loop, and it yields the cores to that loop when they are scarce.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from crawler.dedup.neardup import HANDOVER, Fingerprinter, NearDupParams
 from crawler.extract.limits import PageLimits
 from crawler.items import ArticleItem
 from crawler.portals.base import NotAnArticle, PortalDefinition
+from crawler.runtime import make_batch
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -152,31 +154,32 @@ def start_worker(level: int) -> None:
     # workers, and stops them itself. SIGTERM is left to end the worker: multiprocessing sends
     # it to daemon children at the interpreter's exit, then waits for them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _batch_policy()
+    _background_priority()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True, name="parent-watch").start()
 
 
-def _batch_policy() -> None:
-    """Schedule this process (and the threads it starts later) as a batch job (Linux `SCHED_BATCH`).
+NICENESS = 10
+"""How much nicer (Linux `nice`) than the crawl a worker runs: under contention for the cores, the
+crawl's event loop, which keeps the downloads going, gets the CPU before the parses."""
+
+
+def _background_priority() -> None:
+    """Schedule this process (and the threads it starts later) as a batch job (Linux `SCHED_BATCH`)
+    at NICENESS more than the crawl's niceness.
 
     Each job written to the pipe wakes the worker. Under the normal policy the woken worker
     may preempt the thread that wrote it, the crawl's event loop, when both cores are busy. The
     write took the loop 0.28-0.31 ms per page (0.9-1.0 on a loaded machine), and 0.13-0.18
-    (0.26-0.33) under `SCHED_BATCH` (docs/internals.md, parse workers). The worker's share of
-    the CPU is unchanged.
+    (0.26-0.33) under `SCHED_BATCH`. At the same niceness the loop still waited for a core
+    0.8-1.0 ms per page on a busy two-core machine, 0.6-0.7 with the worker niced
+    (docs/internals.md, parse workers). A parse waits instead: it is not on the downloads' path.
     """
-    policy = getattr(os, "SCHED_BATCH", None)
-    if policy is None:
-        return
     # Per thread: those started at import (a numeric library's pool, say) do not inherit a later change.
     threads = [int(tid) for tid in os.listdir("/proc/self/task")] if os.path.isdir("/proc/self/task") else [0]
     for tid in threads:
-        try:
-            os.sched_setscheduler(tid, policy, os.sched_param(0))
-        except OSError as exc:  # a sandbox may refuse it, or the thread ended: the worker runs as before
-            logging.getLogger(__name__).debug("SCHED_BATCH refused for thread %d: %s", tid, exc)
+        make_batch(tid, nicer_by=NICENESS)
 
 
 def _exit_with(sentinel: int) -> None:

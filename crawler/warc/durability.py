@@ -20,6 +20,8 @@ from weakref import WeakKeyDictionary
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.threads import deferToThread
 
+from crawler.runtime import in_batch_thread
+
 if TYPE_CHECKING:
     from scrapy import Request
 
@@ -124,6 +126,7 @@ class GroupSync:
             done.callback(None)
 
 
+@in_batch_thread
 def _fsync_and_close(fd: int) -> None:
     try:
         os.fsync(fd)

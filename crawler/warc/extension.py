@@ -37,6 +37,7 @@ from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
 from crawler.paths import warc_dir
+from crawler.runtime import in_batch_thread
 from crawler.storage import stop_on_storage_error
 from crawler.warc import digests
 from crawler.warc.cdxj import write_cdxj
@@ -300,7 +301,7 @@ class WarcArchiver:
         if not reactor_running():
             self._index_and_close(warc)
             return
-        done = deferToThread(write_cdxj, warc.path)
+        done = deferToThread(in_batch_thread(write_cdxj), warc.path)
         done.addCallback(lambda _: self.stats.inc_value("archive/warc/indexed"))
         done.addErrback(lambda failure: logger.error("WARC: could not index %s: %s", warc.path, failure.value))
         done.addBoth(lambda _: self._close(warc))

@@ -18,6 +18,8 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
+from crawler.runtime import in_batch_thread
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -28,6 +30,7 @@ class WriterThread:
         self._pool: ThreadPool | None = None
         self._shutdown: Any = None  # the reactor shutdown trigger that stops it at the latest
         self._local = threading.local()
+        self._in_batch_thread = in_batch_thread(self._in_thread)  # woken per response: must not preempt the loop
 
     def start(self) -> None:
         """Start the thread; the reactor must be running."""
@@ -52,7 +55,7 @@ class WriterThread:
         """`work(*args, **kwargs)` in the thread, after everything queued before; fires in the reactor thread."""
         if self._pool is None:
             return maybeDeferred(work, *args, **kwargs)
-        return deferToThreadPool(_reactor(), self._pool, self._in_thread, partial(work, *args, **kwargs))
+        return deferToThreadPool(_reactor(), self._pool, self._in_batch_thread, partial(work, *args, **kwargs))
 
     def _in_thread(self, work: Callable[[], _R]) -> _R:
         self._local.inside = True
