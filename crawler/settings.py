@@ -142,6 +142,7 @@ ARCHIVE_WARC_ENABLED = True  # write every downloaded response and its request t
 ARCHIVE_WARC_DIR = ""  # WARC files, their CDXJ indexes and the revisit index; empty = <ARCHIVE_EXPORTS_DIR>/warc
 ARCHIVE_WARC_MAX_BYTES = 1_000_000_000  # start a new WARC file once the current one reaches this size
 ARCHIVE_WARC_REVISITS_ENABLED = True  # store a payload already archived for the same URL as a `revisit` record
+ARCHIVE_WARC_INLINE_MAX_BYTES = 32_768  # bodies up to this size are archived in the event loop, larger in a thread
 
 # --- The archive's web page: `scrapy browse` (crawler/browse; docs/consuming.md#browsing-the-archive-scrapy-browse) ---
 ARCHIVE_BROWSE_REPLAY_URL = "http://localhost:8080/archive"  # pywb collection the article page's replay links point to

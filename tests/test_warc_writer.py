@@ -98,9 +98,24 @@ def test_the_warc_date_is_known_before_the_records_are_written(tmp_path: Path) -
 # --- end to end: a probed crawl ---------------------------------------------------------------------------------
 
 
+# ARCHIVE_WARC_INLINE_MAX_BYTES: the replica's article pages are 3-6 KB, its listing pages 10-12 KB.
+WRITERS = {
+    "all in the writer thread": ("0", lambda threads: all(t.startswith("PoolThread-warc-writer") for t in threads)),
+    "all in the event loop": ("100000000", lambda threads: threads == ["MainThread"]),
+    "listings in the thread, articles inline": (
+        "8000",
+        lambda threads: "MainThread" in threads and any(t.startswith("PoolThread-warc-writer") for t in threads),
+    ),
+}
+
+
 @pytest.mark.e2e  # replica, `scrapy crawl`
+@pytest.mark.parametrize("inline_max, writers_ok", WRITERS.values(), ids=WRITERS.keys())
 def test_callbacks_wait_for_the_write_records_for_the_fsync_and_records_stay_in_download_order(
-    tmp_path: Path, replica_factory: Callable[..., RunningReplica]
+    tmp_path: Path,
+    replica_factory: Callable[..., RunningReplica],
+    inline_max: str,
+    writers_ok: Callable[[list[str]], bool],
 ) -> None:
     data = tmp_path / "data.json"
     write_file(data, generate(60, seed=11, page_size=20))
@@ -110,14 +125,13 @@ def test_callbacks_wait_for_the_write_records_for_the_fsync_and_records_stay_in_
         PORTAL,
         exports,
         base_url=replica.base_url,
-        settings={"ARCHIVE_WARC_MAX_BYTES": "150000", "TEST_WARC_PROBE_FILE": str(probe_file)},
+        settings={"ARCHIVE_WARC_MAX_BYTES": "150000", "ARCHIVE_WARC_INLINE_MAX_BYTES": inline_max,
+                  "TEST_WARC_PROBE_FILE": str(probe_file)},  # fmt: skip
         env={"SCRAPY_SETTINGS_MODULE": "tests.support.warc_probe"},
     )
     assert result.process.returncode == 0, result.process.stderr[-3000:]
     probe = json.loads(probe_file.read_text(encoding="utf-8"))
-    assert probe["append_threads"] and all(
-        name.startswith("PoolThread-warc-writer") for name in probe["append_threads"]
-    )
+    assert probe["append_threads"] and writers_ok(probe["append_threads"]), probe["append_threads"]
     to_spider = [url for url in probe["downloaded"] if not url.endswith("/robots.txt")]  # robots.txt: Scrapy's
     assert sorted(seen["url"] for seen in probe["responses"]) == sorted(to_spider) and len(to_spider) > 60
     for seen in probe["responses"]:

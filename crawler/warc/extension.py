@@ -6,15 +6,19 @@ the wire (still compressed, redirects not yet followed, errors not yet filtered)
 request carries every header the middlewares added. What a record holds is described in
 `crawler.warc.records`.
 
-During a crawl one writer thread of its own (`crawler.warc.writer`) builds, digests, compresses and
-appends the records and looks up and fills the revisit index: done in the reactor thread, that
-was about a tenth of its CPU per page, half of it C code that releases the GIL. The reactor
-thread only copies the exchange out of Scrapy's objects, then, once the write has returned,
-sets the request's meta, counts the stats and hands the records to the group fsync. One thread
-fed first in, first out keeps a crawl's records whole and in the order the responses arrived,
-and `GroupSync.durable` waits for a request's write before its fsync, so no response goes on
-before its records are written and fsynced. Without a running reactor (tools, tests) the same
-work runs inline.
+A response of at most ARCHIVE_WARC_INLINE_MAX_BYTES is archived in the reactor thread, as it
+arrives: building, digesting, compressing and appending its two records costs about 0.3 ms
+for a page of a few KB, less than handing it to a thread and back (the hand-off, the wake-ups
+and the GIL taken turn about cost the crawl process 0.6-1 ms per page more, docs/internals.md).
+A larger body, whose compression would hold the event loop for milliseconds, goes to the
+archiver's writer thread (`crawler.warc.writer`), where zlib releases the GIL; so does every
+response that arrives while a write is still pending there, so that one thread at a time
+touches the builder, the current file and the revisit index, and the records stay whole and
+in the order the responses arrived. Either way the reactor thread sets the request's meta,
+counts the stats and hands the records to the group fsync once the write has returned, and
+`GroupSync.durable` waits for a request's write before its fsync, so no response goes on
+before its records are written and fsynced. Without a running reactor (tools, tests)
+everything runs inline.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.log import failure_to_exc_info
-from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.threads import deferToThread
 
 from crawler.paths import warc_dir
@@ -85,16 +89,20 @@ class WarcArchiver:
     """Writes WARC 1.1 files `<portal>-<YYYYMMDD>-<seq>.warc.gz` with a CDXJ index beside each.
 
     Settings: ARCHIVE_WARC_ENABLED, ARCHIVE_WARC_DIR (default `<ARCHIVE_EXPORTS_DIR>/warc`),
-    ARCHIVE_WARC_MAX_BYTES, ARCHIVE_WARC_REVISITS_ENABLED, ARCHIVE_CONTACT_URL (warcinfo).
+    ARCHIVE_WARC_MAX_BYTES, ARCHIVE_WARC_REVISITS_ENABLED, ARCHIVE_WARC_INLINE_MAX_BYTES,
+    ARCHIVE_CONTACT_URL (warcinfo).
     Stats: archive/warc/{records,responses,revisits,bytes,files,indexed,payload_bytes_saved,
     fsyncs,torn_tails,quarantined_bytes,errors}.
     """
 
-    def __init__(self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool) -> None:
+    def __init__(
+        self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool, inline_max_bytes: int = 32_768
+    ) -> None:
         self.crawler = crawler
         self.directory = directory
         self.max_bytes = max_bytes
         self.revisits = revisits
+        self.inline_max_bytes = inline_max_bytes
         assert crawler.stats is not None
         self.stats: StatsCollector = crawler.stats
         self._info = {
@@ -111,7 +119,8 @@ class WarcArchiver:
         self._index: PayloadIndex | None = None
         self._current: OpenWarc | None = None
         self._pending: list[Deferred[Any]] = []
-        # While the writer thread runs, the builder, the current file and the index are its alone.
+        # One thread at a time uses the builder, the current file and the index: the writer thread
+        # while a write is pending there (`_writes`), else the reactor thread.
         self._writer = WriterThread(WRITER_THREAD)
         self._writes: set[Deferred[None]] = set()
         self.sync = GroupSync(on_fsync=lambda: self.stats.inc_value("archive/warc/fsyncs"))
@@ -127,6 +136,7 @@ class WarcArchiver:
             directory,
             settings.getint("ARCHIVE_WARC_MAX_BYTES"),
             settings.getbool("ARCHIVE_WARC_REVISITS_ENABLED"),
+            settings.getint("ARCHIVE_WARC_INLINE_MAX_BYTES"),
         )
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
@@ -181,7 +191,10 @@ class WarcArchiver:
         exchange = exchange_from_scrapy(request, response, target_uri(spider, response.url))
         earlier = dict(request.meta.get(ORIGINAL_META_KEY) or {})
         request.meta[DATE_META_KEY] = exchange.date  # for the parse worker, which may start before the write ends
-        write = self._writer.run(self._write, exchange, earlier).addCallback(self._written, request)
+        # Nothing pending in the writer thread: it has returned every write, so this thread may take its turn.
+        inline = not self._writes and len(exchange.body) <= self.inline_max_bytes
+        run = maybeDeferred if inline else self._writer.run
+        write = run(self._write, exchange, earlier).addCallback(self._written, request)
         write.addErrback(self._failed, response.url)
         self._writes.add(write)
         write.addBoth(lambda _: self._writes.discard(write))
