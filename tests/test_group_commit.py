@@ -20,6 +20,7 @@ from crawler.items import ArticleItem
 from crawler.store.layout import Manifest, read_archive
 from crawler.store.verify import verify
 from tests.storage_support import PORTAL, Chain, article, read_records
+from tests.support.scheduling import priority, thread_task
 
 SYNDICATED = " ".join(f"kalimat{i} tentang pembangunan jembatan di kawasan pesisir Samarinda" for i in range(10))
 
@@ -148,6 +149,6 @@ def test_the_commit_threads_run_batch(tmp_path: Path) -> None:
     executor = chain.loop._default_executor  # type: ignore[attr-defined]  # the loop's, which run_in_executor(None) uses
     threads = [thread.native_id for thread in executor._threads]
     assert threads
-    policies = {int(Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[38]) for tid in threads}
+    policies = {priority(thread_task(tid))[0] for tid in threads}
     chain.close()
     assert policies == {os.SCHED_BATCH}

@@ -18,7 +18,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from crawler.portals.worker import NICENESS, PageJob, ParsedPage, parse_job, par
 from tests.conftest import ROOT
 from tests.fixture_diff import all_families, discover, portal_of, response_for
 from tests.replica.harness import DATA_DIR, run_crawl, start_replica
+from tests.support.scheduling import priority, thread_task
 
 CASES = discover(all_families())
 LIMITS = PageLimits()
@@ -189,10 +189,10 @@ def test_the_worker_runs_as_a_nice_batch_job() -> None:
     try:
         deadline = time.monotonic() + 120
         # Set in the worker's start-up for every thread it has then; threads started later inherit it.
-        while {_priority(task) for task in _threads(worker.process.pid)} != {expected}:
+        while {priority(task) for task in _threads(worker.process.pid)} != {expected}:
             assert time.monotonic() < deadline, f"the worker's threads never all reached {expected}"
             time.sleep(0.1)
-        assert _priority(Path(f"/proc/self/task/{threading.get_native_id()}")) == (os.SCHED_OTHER, own), (
+        assert priority(thread_task()) == (os.SCHED_OTHER, own), (
             "only the worker is a nice batch job"
         )
     finally:
@@ -201,15 +201,6 @@ def test_the_worker_runs_as_a_nice_batch_job() -> None:
 
 def _threads(pid: int) -> list[Path]:
     return list(Path(f"/proc/{pid}/task").iterdir())
-
-
-def _priority(task: Path) -> tuple[int, int]:
-    """Scheduling policy and niceness of one thread, from /proc/<pid>/task/<tid>/stat (fields 41 and 19)."""
-    try:
-        fields = task.joinpath("stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-    except FileNotFoundError:  # the thread ended meanwhile
-        return (-1, -1)
-    return int(fields[38]), int(fields[16])
 
 
 @pytest.mark.e2e

@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 from crawler.runtime import YOUNG_THRESHOLD, GcFreeze, in_batch_thread, make_batch
 from crawler.warc import durability
 from crawler.warc.writer import WriterThread
+from tests.support.scheduling import priority, thread_task
 
 
 def test_engine_start_freezes_the_heap_and_raises_the_young_threshold() -> None:
@@ -33,10 +34,7 @@ def test_engine_start_freezes_the_heap_and_raises_the_young_threshold() -> None:
 
 
 def _policy_and_nice() -> tuple[int, int]:
-    """The calling thread's policy and niceness, from /proc (fields 41 and 19 of its stat)."""
-    stat = Path(f"/proc/self/task/{threading.get_native_id()}/stat").read_text(encoding="ascii")
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[38]), int(fields[16])
+    return priority(thread_task())
 
 
 def test_work_in_a_helper_thread_runs_batch_and_the_main_thread_stays_as_it_was() -> None:

@@ -96,7 +96,7 @@ class WarcArchiver:
     """
 
     def __init__(
-        self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool, inline_max_bytes: int = 32_768
+        self, crawler: Crawler, directory: Path, max_bytes: int, revisits: bool, inline_max_bytes: int
     ) -> None:
         self.crawler = crawler
         self.directory = directory
