@@ -383,3 +383,21 @@ def test_records_are_byte_for_byte_warcios(kind: str, fields: dict[str, Any], mo
     builder = RecordBuilder()
     ours = builder.response(exchange, "<urn:uuid:r>") if kind == "response" else builder.request(exchange, "<urn:uuid:r>")
     assert gzip.decompress(ours) == _warcio_record(kind, exchange, "<urn:uuid:r>")
+
+
+@pytest.mark.parametrize("size", [0, 1, 511, 512, 513, 32_767, 32_768, 32_769, 300_000])
+def test_a_record_member_is_one_gzip_member_any_reader_inflates(size: int) -> None:
+    """Records are compressed with zlib-ng and a window fitted to their size; the standard library reads them back."""
+    import random
+    import zlib
+
+    from crawler.warc.records import _gzip
+
+    words = [b"<p>", b"Samarinda", b"ANTARA", b"berita", b"</p>\n", b"Kaltim", b"2026", b"pewarta"]
+    rng = random.Random(size)
+    data = b" ".join(rng.choice(words) + bytes([rng.randrange(97, 123)]) for _ in range(size))[:size]
+    member = _gzip(data)
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    assert inflater.decompress(member) == data
+    assert inflater.eof and inflater.unused_data == b""  # exactly one member: records stay separately readable
+    assert gzip.decompress(member) == data
