@@ -387,7 +387,7 @@ def test_records_are_byte_for_byte_warcios(kind: str, fields: dict[str, Any], mo
 
 @pytest.mark.parametrize("size", [0, 1, 511, 512, 513, 32_767, 32_768, 32_769, 300_000])
 def test_a_record_member_is_one_gzip_member_any_reader_inflates(size: int) -> None:
-    """Records are compressed with zlib-ng and a window fitted to their size; the standard library reads them back."""
+    """Each record is one gzip member, its window fitted to its size, that the standard library reads back."""
     import random
     import zlib
 

@@ -11,7 +11,7 @@ arrives: building, digesting, compressing and appending its two records costs ab
 for a page of a few KB, less than handing it to a thread and back (the hand-off, the wake-ups
 and the GIL taken turn about cost the crawl process 0.6-1 ms per page more, docs/internals.md).
 A larger body, whose compression would hold the event loop for milliseconds, goes to the
-archiver's writer thread (`crawler.warc.writer`), where zlib releases the GIL; so does every
+archiver's writer thread (`crawler.warc.writer`), where zlib-ng releases the GIL; so does every
 response that arrives while a write is still pending there, so that one thread at a time
 touches the builder, the current file and the revisit index, and the records stay whole and
 in the order the responses arrived. Either way the reactor thread sets the request's meta,
