@@ -39,6 +39,11 @@ def _is_valid() -> Any:
     return fastjsonschema.compile(article_schema())
 
 
+def prepare() -> None:
+    """Compile the fast check now (about 20 ms) rather than at the first record, inside the crawl."""
+    _is_valid()
+
+
 def schema_problems(record: Any) -> list[tuple[str, str]]:
     """(field, message) for every way `record` breaks the schema; the field is `record` for whole-record problems."""
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
-from crawler.schema import schema_problems
+from crawler.schema import prepare, schema_problems
 from pipelines import as_record
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class ValidatePipeline:
         if not crawler.settings.getbool("ARCHIVE_VALIDATE_ENABLED"):
             raise NotConfigured("ARCHIVE_VALIDATE_ENABLED is off")
         assert crawler.stats is not None
+        prepare()
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:

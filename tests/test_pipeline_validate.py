@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import NotConfigured
 
+from crawler import schema
 from crawler.items import ArticleItem
 from pipelines.validate import ValidatePipeline
 from tests.storage_support import Chain, article, make_crawler, read_records
@@ -20,6 +21,12 @@ def test_a_valid_item_passes_untouched(tmp_path: Path) -> None:
     assert item.warnings == []
     assert crawler.stats.get_value("archive/validate/items") == 1
     assert crawler.stats.get_value("archive/validate/invalid") is None
+
+
+def test_the_fast_check_is_compiled_when_the_pipeline_is_built_not_at_the_first_record(tmp_path: Path) -> None:
+    schema._is_valid.cache_clear()
+    ValidatePipeline.from_crawler(make_crawler(tmp_path))
+    assert schema._is_valid.cache_info().currsize == 1
 
 
 def test_problems_go_to_warnings_and_stats(tmp_path: Path) -> None:

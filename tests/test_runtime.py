@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,24 @@ def test_engine_start_freezes_the_heap_and_raises_the_young_threshold() -> None:
         extension.engine_started()
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+def test_young_garbage_in_a_cycle_is_freed_before_the_freeze() -> None:
+    class Node:
+        other: Node
+
+    before = gc.get_threshold()
+    extension = GcFreeze.from_crawler(get_crawler(settings_dict={"ARCHIVE_GC_FREEZE_ENABLED": True}))
+    node = Node()
+    node.other = node  # only the cycle collector can free it
+    gone = weakref.ref(node)
+    del node
+    try:
+        extension.engine_started()
+        assert gone() is None, "a cycle allocated just before the freeze was frozen instead of freed"
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
